@@ -1,0 +1,1 @@
+"""Code shared by every CommerceX service; it never imports a service."""

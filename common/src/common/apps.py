@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class CommonConfig(AppConfig):
+    """Make common's management commands (e.g. createstaff) available to every service."""
+
+    name = "common"
+    label = "common"
+    verbose_name = "CommerceX common"

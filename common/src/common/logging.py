@@ -1,0 +1,47 @@
+"""Emit one JSON object per log line, carrying the service name and request id."""
+
+import logging
+
+from pythonjsonlogger.json import JsonFormatter
+
+from common.context import get_request_id
+
+
+class ContextFilter(logging.Filter):
+    """Stamp every record with the service name and the current request id."""
+
+    def __init__(self, service: str = "") -> None:
+        super().__init__()
+        self.service = service
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.service = self.service
+        if not getattr(record, "request_id", None):
+            record.request_id = get_request_id()
+        return True
+
+
+def logging_config(*, service: str, level: str) -> dict:
+    """Build the LOGGING setting: JSON lines on stderr for every logger."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {"context": {"()": ContextFilter, "service": f"{service}-service"}},
+        "formatters": {
+            "json": {
+                "()": JsonFormatter,
+                "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
+                "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+                "timestamp": False,
+            }
+        },
+        "handlers": {
+            "stderr": {"class": "logging.StreamHandler", "formatter": "json", "filters": ["context"]}
+        },
+        "root": {"handlers": ["stderr"], "level": level},
+        "loggers": {
+            # The access log middleware writes one line per request; Django's own is redundant.
+            "django.server": {"level": "WARNING"},
+            "django.request": {"level": "ERROR"},
+        },
+    }

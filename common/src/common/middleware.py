@@ -1,0 +1,115 @@
+"""Cross-cutting HTTP behaviour every service shares: request ids, access log, 429, 503."""
+
+import logging
+import time
+
+from django.conf import settings
+from django.db import DatabaseError, InterfaceError, OperationalError
+from django.http import JsonResponse
+from django_ratelimit.core import get_usage
+
+from common.context import clean_request_id, reset_request_id, set_request_id
+
+access_log = logging.getLogger("common.access")
+logger = logging.getLogger(__name__)
+
+REQUEST_ID_HEADER = "X-Request-ID"
+
+
+def client_ip(request) -> str:
+    """Return the caller's address: nginx's X-Real-IP, else the socket peer.
+
+    Services listen on loopback (or a private network) behind the gateway, so the header
+    set by the gateway is the one to trust.
+    """
+    return request.META.get("HTTP_X_REAL_IP") or request.META.get("REMOTE_ADDR", "")
+
+
+class RequestIdMiddleware:
+    """Take X-Request-ID from the caller or make one; echo it on the response."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request_id = clean_request_id(request.headers.get(REQUEST_ID_HEADER))
+        request.request_id = request_id
+        token = set_request_id(request_id)
+        try:
+            response = self.get_response(request)
+        finally:
+            reset_request_id(token)
+        response[REQUEST_ID_HEADER] = request_id
+        return response
+
+
+class AccessLogMiddleware:
+    """Write one JSON access-log line per request: method, path, status, duration."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        started = time.perf_counter()
+        response = self.get_response(request)
+        access_log.info(
+            "request",
+            extra={
+                "method": request.method,
+                "path": request.path,
+                "status": response.status_code,
+                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                "client_ip": client_ip(request),
+            },
+        )
+        return response
+
+
+class DatabaseUnavailableMiddleware:
+    """Answer 503 JSON when the service's database cannot be reached."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, (OperationalError, InterfaceError)) or (
+            isinstance(exception, DatabaseError) and "connection" in str(exception).lower()
+        ):
+            logger.error("database unavailable", extra={"error": str(exception)})
+            return JsonResponse({"detail": "Service temporarily unavailable."}, status=503)
+        return None
+
+
+def too_many_requests(retry_after: int) -> JsonResponse:
+    response = JsonResponse({"detail": "Too many requests. Try again later."}, status=429)
+    response["Retry-After"] = str(max(1, retry_after))
+    return response
+
+
+class RateLimitMiddleware:
+    """Limit requests per client IP and service (RATE_LIMIT, e.g. `100/15m`; `off` disables).
+
+    Health checks are exempt so that a flood never makes the orchestrator restart a
+    healthy service.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.rate = settings.RATE_LIMIT
+        self.enabled = self.rate.lower() not in {"off", "none", "0", ""}
+
+    def __call__(self, request):
+        if self.enabled and not request.path.rstrip("/").endswith("/health"):
+            usage = get_usage(
+                request,
+                group=f"{settings.SERVICE_NAME}-service",
+                key="ip",
+                rate=self.rate,
+                increment=True,
+            )
+            if usage and usage["should_limit"]:
+                return too_many_requests(usage["time_left"])
+        return self.get_response(request)

@@ -1,0 +1,22 @@
+"""Mount what every service serves beside its API: health, OpenAPI schema and docs."""
+
+from django.urls import path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from common.health import health
+
+
+def service_urls(service: str) -> list:
+    """Return the URL patterns of /api/<service>/health, /schema/ and /docs/."""
+    return [
+        re_path(rf"^api/{service}/health/?$", health, name="health"),
+        path(f"api/{service}/schema/", SpectacularAPIView.as_view(), name="schema"),
+        path(f"api/{service}/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+    ]
+
+
+# Each service's urls.py re-exports these so unknown paths and crashes answer JSON.
+handler400 = "common.errors.bad_request"
+handler403 = "common.errors.permission_denied"
+handler404 = "common.errors.not_found"
+handler500 = "common.errors.server_error"

@@ -1,0 +1,3 @@
+"""Events the users service consumes: none yet; it only publishes `user-registered`."""
+
+HANDLERS: dict = {}

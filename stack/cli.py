@@ -1,0 +1,89 @@
+"""The subcommands of manage_all.py."""
+
+import argparse
+import os
+import subprocess
+import sys
+
+from stack.registry import ROOT, existing_services, service_named
+
+
+def manage(service_name: str, *args: str, check: bool = True) -> int:
+    """Run `manage.py <args>` of one service in its own process."""
+    service = service_named(service_name)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=service.directory, env=dict(os.environ), check=check
+    ).returncode
+
+
+def cmd_migrate(args) -> int:
+    for service in existing_services():
+        print(f"migrating {service.name} ...", flush=True)
+        manage(service.name, "migrate", "--noinput", "-v", "0")
+    return 0
+
+
+def cmd_createadmin(args) -> int:
+    """Create or reset the admin account in users, and the admin-site login where one exists."""
+    manage("users", "createadmin", "--email", args.email, "--password", args.password)
+    for service in existing_services():
+        if service.name != "users":
+            manage(service.name, "createstaff", "--email", args.email, "--password", args.password)
+    return 0
+
+
+def cmd_test(args) -> int:
+    from stack.testing import run_tests
+
+    return run_tests(only=args.only, pytest_args=args.pytest_args, jobs=args.jobs)
+
+
+def cmd_lint(args) -> int:
+    bin_dir = os.path.dirname(sys.executable)
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(str(service.directory) for service in existing_services())
+    checks = [
+        [os.path.join(bin_dir, "ruff"), "check", "."],
+        [os.path.join(bin_dir, "ruff"), "format", "--check", "."],
+        [os.path.join(bin_dir, "lint-imports")],
+    ]
+    failed = 0
+    for command in checks:
+        print("$", " ".join(os.path.basename(part) if i == 0 else part for i, part in enumerate(command)))
+        failed |= subprocess.run(command, cwd=ROOT, env=env).returncode != 0
+    return int(failed)
+
+
+def cmd_up(args) -> int:
+    from stack.supervisor import run_up
+
+    return run_up()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="manage_all.py", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("up", help="start the whole system in the foreground").set_defaults(func=cmd_up)
+    sub.add_parser("migrate", help="migrate every service's database").set_defaults(func=cmd_migrate)
+
+    admin = sub.add_parser("createadmin", help="create or reset an admin account")
+    admin.add_argument("--email", required=True)
+    admin.add_argument("--password", required=True)
+    admin.set_defaults(func=cmd_createadmin)
+
+    test = sub.add_parser("test", help="run every test suite and print one summary")
+    test.add_argument("--only", action="append", default=[], help="suite name (common, a service, e2e)")
+    test.add_argument("--jobs", type=int, default=2, help="suites run at once")
+    test.add_argument("pytest_args", nargs=argparse.REMAINDER, help="passed to pytest after --")
+    test.set_defaults(func=cmd_test)
+
+    sub.add_parser("lint", help="ruff and import-linter").set_defaults(func=cmd_lint)
+    return parser
+
+
+def main(argv: list[str]) -> int:
+    args = build_parser().parse_args(argv)
+    if getattr(args, "pytest_args", None) and args.pytest_args[0] == "--":
+        args.pytest_args = args.pytest_args[1:]
+    return args.func(args)

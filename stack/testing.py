@@ -1,0 +1,123 @@
+"""Run every suite (common, each service, then tests/) in its own pytest process."""
+
+import os
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from stack import broker, procs
+from stack.redis import ensure_redis
+from stack.registry import ROOT, VAR, existing_services
+
+# pytest's exit code when it collected nothing: not a failure for a suite still empty.
+NO_TESTS_COLLECTED = 5
+
+
+@dataclass
+class SuiteResult:
+    name: str
+    exit_code: int
+    passed: int = 0
+    failed: int = 0
+    skipped: int = 0
+    seconds: float = 0.0
+    log: Path | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.exit_code in (0, NO_TESTS_COLLECTED) and self.failed == 0
+
+
+def suites() -> list[tuple[str, Path]]:
+    found = [("common", ROOT / "common")]
+    found += [(service.name, service.directory) for service in existing_services()]
+    return [(name, path) for name, path in found if (path / "tests").is_dir()]
+
+
+def _count(junit: Path) -> tuple[int, int, int]:
+    if not junit.exists():
+        return 0, 0, 0
+    tests = failures = errors = skipped = 0
+    for suite in ET.parse(junit).getroot().iter("testsuite"):
+        tests += int(suite.get("tests", 0))
+        failures += int(suite.get("failures", 0))
+        errors += int(suite.get("errors", 0))
+        skipped += int(suite.get("skipped", 0))
+    return tests - failures - errors - skipped, failures + errors, skipped
+
+
+def run_suite(name: str, directory: Path, env: dict, extra_args: list[str]) -> SuiteResult:
+    logs = VAR / "test-logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    junit, log = logs / f"{name}.xml", logs / f"{name}.log"
+    junit.unlink(missing_ok=True)
+    started = time.monotonic()
+    with open(log, "wb") as out:
+        code = subprocess.call(
+            [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", f"--junitxml={junit}", *extra_args],
+            cwd=directory,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    passed, failed, skipped = _count(junit)
+    result = SuiteResult(name, code, passed, failed, skipped, time.monotonic() - started, log)
+    if code not in (0, NO_TESTS_COLLECTED) and failed == 0:
+        result.failed = 1  # pytest itself failed (collection error, crash): count it
+    return result
+
+
+def _report(result: SuiteResult) -> None:
+    mark = "ok" if result.ok else "FAILED"
+    print(
+        f"[{mark:>6}] {result.name:<14} {result.passed:>4} passed {result.failed:>3} failed "
+        f"{result.skipped:>3} skipped  {result.seconds:6.1f}s",
+        flush=True,
+    )
+    if not result.ok and result.log:
+        print(f"--- {result.log} (tail) ---")
+        print("\n".join(result.log.read_text(errors="replace").splitlines()[-60:]))
+        print("---", flush=True)
+
+
+def run_tests(*, only: list[str], pytest_args: list[str], jobs: int) -> int:
+    """Run the suites (all, or those named in `only`) and print one summary; return the exit code."""
+    env = dict(os.environ)
+    started_here = []
+    try:
+        if not env.get("KAFKA_BOOTSTRAP_SERVERS"):
+            port = procs.free_port()
+            started_here.append(("broker", broker.start_tansu(port=port, log=VAR / "test-logs" / "tansu.log")))
+            env["KAFKA_BOOTSTRAP_SERVERS"] = f"127.0.0.1:{port}"
+            env.setdefault("COMMERCEX_KAFKA_PROFILE", "tansu")
+        redis_url, redis_process = ensure_redis(log=VAR / "test-logs" / "redis.log")
+        env["REDIS_URL"] = redis_url
+        if redis_process:
+            started_here.append(("redis", redis_process))
+        selected = [(name, path) for name, path in suites() if not only or name in only]
+        results: list[SuiteResult] = []
+        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+            futures = [pool.submit(run_suite, name, path, env, pytest_args) for name, path in selected]
+            for future in futures:
+                result = future.result()
+                _report(result)
+                results.append(result)
+        if (ROOT / "tests").is_dir() and (not only or "e2e" in only):
+            result = run_suite("e2e", ROOT / "tests", env, pytest_args)
+            _report(result)
+            results.append(result)
+    finally:
+        for name, process in reversed(started_here):
+            if name == "broker":
+                broker.stop_tansu(process)
+            else:
+                procs.stop(process)
+    passed = sum(r.passed for r in results)
+    failed = sum(r.failed for r in results)
+    skipped = sum(r.skipped for r in results)
+    print(f"{passed} passed, {failed} failed, {skipped} skipped")
+    return 0 if all(r.ok for r in results) else 1
