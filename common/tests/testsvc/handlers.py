@@ -1,0 +1,3 @@
+"""Handlers of the stand-in service: tests register event types they need here."""
+
+HANDLERS: dict = {}
