@@ -1,5 +1,6 @@
 """Small helpers for child processes and ports."""
 
+import contextlib
 import os
 import signal
 import socket
@@ -31,7 +32,9 @@ def wait_for_port(host: str, port: int, *, timeout: float) -> bool:
     return False
 
 
-def start(command: list[str], *, log: Path, env: dict | None = None, cwd: Path | None = None) -> subprocess.Popen:
+def start(
+    command: list[str], *, log: Path, env: dict | None = None, cwd: Path | None = None
+) -> subprocess.Popen:
     """Start `command` in its own process group, its output appended to `log`."""
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "ab") as out:
@@ -57,8 +60,6 @@ def stop(process: subprocess.Popen, *, sig: int = signal.SIGTERM, timeout: float
     try:
         process.wait(timeout)
     except subprocess.TimeoutExpired:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         process.wait(5)

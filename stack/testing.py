@@ -91,7 +91,9 @@ def run_tests(*, only: list[str], pytest_args: list[str], jobs: int) -> int:
     try:
         if not env.get("KAFKA_BOOTSTRAP_SERVERS"):
             port = procs.free_port()
-            started_here.append(("broker", broker.start_tansu(port=port, log=VAR / "test-logs" / "tansu.log")))
+            started_here.append(
+                ("broker", broker.start_tansu(port=port, log=VAR / "test-logs" / "tansu.log"))
+            )
             env["KAFKA_BOOTSTRAP_SERVERS"] = f"127.0.0.1:{port}"
             env.setdefault("COMMERCEX_KAFKA_PROFILE", "tansu")
         redis_url, redis_process = ensure_redis(log=VAR / "test-logs" / "redis.log")

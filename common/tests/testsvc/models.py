@@ -6,3 +6,6 @@ class Widget(models.Model):
 
     name = models.CharField(max_length=100, unique=True)
     count = models.IntegerField(default=0)
+
+    def __str__(self) -> str:
+        return self.name
