@@ -29,3 +29,9 @@ def start_tansu(*, port: int, log: Path) -> subprocess.Popen:
 def stop_tansu(process: subprocess.Popen) -> None:
     # Tansu exits at once on SIGINT; SIGTERM waits ~5 s while clients are connected.
     procs.stop(process, sig=signal.SIGINT, timeout=5)
+
+
+def tansu_command(*, port: int) -> list[str]:
+    """Return the command line of a memory-only Tansu broker on 127.0.0.1:`port`."""
+    url = f"tcp://127.0.0.1:{port}"
+    return [tansu_binary(), "broker", "--listener-url", url, "--advertised-listener-url", url]

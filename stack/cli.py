@@ -25,11 +25,14 @@ def cmd_migrate(args) -> int:
 
 def cmd_createadmin(args) -> int:
     """Create or reset the admin account in users, and the admin-site login where one exists."""
-    manage("users", "createadmin", "--email", args.email, "--password", args.password)
+    failed = []
     for service in existing_services():
-        if service.name != "users":
-            manage(service.name, "createstaff", "--email", args.email, "--password", args.password)
-    return 0
+        command = "createadmin" if service.name == "users" else "createstaff"
+        if manage(service.name, command, "--email", args.email, "--password", args.password, check=False):
+            failed.append(service.name)
+    if failed:
+        print(f"createadmin failed in: {', '.join(failed)}", file=sys.stderr)
+    return 1 if failed else 0
 
 
 def cmd_test(args) -> int:
@@ -60,11 +63,23 @@ def cmd_up(args) -> int:
     return run_up()
 
 
+def cmd_ctl(args) -> int:
+    from stack.supervisor import control
+
+    return control(args.action, args.child, timeout=args.timeout)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="manage_all.py", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
     sub.add_parser("up", help="start the whole system in the foreground").set_defaults(func=cmd_up)
+
+    ctl = sub.add_parser("ctl", help="stop or start one child of a running `up` (e.g. payments-consume)")
+    ctl.add_argument("action", choices=["stop", "start"])
+    ctl.add_argument("child", help="a name from var/run/state.json: <svc>-web, <svc>-consume, gateway, ...")
+    ctl.add_argument("--timeout", type=float, default=60)
+    ctl.set_defaults(func=cmd_ctl)
     sub.add_parser("migrate", help="migrate every service's database").set_defaults(func=cmd_migrate)
 
     admin = sub.add_parser("createadmin", help="create or reset an admin account")

@@ -31,3 +31,11 @@ def ensure_redis(*, log: Path) -> tuple[str, subprocess.Popen | None]:
     )
     procs.wait_for_port("127.0.0.1", port, timeout=10)
     return f"redis://127.0.0.1:{port}/0", process
+
+
+def redis_server_command(*, port: int) -> list[str] | None:
+    """Return the command line of a throwaway redis-server on 127.0.0.1:`port`, if installed."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        return None
+    return [binary, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no"]

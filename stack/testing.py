@@ -35,6 +35,7 @@ class SuiteResult:
 def suites() -> list[tuple[str, Path]]:
     found = [("common", ROOT / "common")]
     found += [(service.name, service.directory) for service in existing_services()]
+    found.append(("deploy", ROOT / "deploy"))  # offline validation of compose, k8s, image
     return [(name, path) for name, path in found if (path / "tests").is_dir()]
 
 

@@ -7,3 +7,6 @@ class CommonConfig(AppConfig):
     name = "common"
     label = "common"
     verbose_name = "CommerceX common"
+
+    def ready(self) -> None:
+        from common import schema  # noqa: F401 - registers the OpenAPI auth extension

@@ -2,6 +2,7 @@
 
 import logging
 
+from django.core.exceptions import RequestDataTooBig
 from django.db import InterfaceError, OperationalError
 from django.http import JsonResponse
 from rest_framework import exceptions, status
@@ -11,8 +12,14 @@ from rest_framework.views import exception_handler as drf_exception_handler
 logger = logging.getLogger(__name__)
 
 
+def too_large() -> JsonResponse:
+    return JsonResponse({"detail": "Request body too large (over 1 MiB)."}, status=413)
+
+
 def exception_handler(exc, context):
     """Extend DRF's handler: malformed bodies are field-shaped 400s; a lost database is 503."""
+    if isinstance(exc, RequestDataTooBig):
+        return Response({"detail": "Request body too large (over 1 MiB)."}, status=413)
     if isinstance(exc, exceptions.ParseError):
         return Response({"non_field_errors": [str(exc.detail)]}, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, (OperationalError, InterfaceError)):
@@ -27,6 +34,8 @@ def exception_handler(exc, context):
 
 
 def bad_request(request, exception=None):
+    if isinstance(exception, RequestDataTooBig):
+        return too_large()
     return JsonResponse({"non_field_errors": ["Bad request."]}, status=400)
 
 

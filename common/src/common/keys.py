@@ -50,6 +50,16 @@ def local_jwt_key_pair() -> tuple[str, str]:
     return private_pem.decode(), public_path.read_text()
 
 
+def public_pem_of(private_pem: str) -> str:
+    """Return the public key (PEM) of an RSA private key (PEM)."""
+    key = serialization.load_pem_private_key(private_pem.encode(), password=None)
+    return (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+
+
 def local_secret_key() -> str:
     path = _keys_dir() / "django_secret_key"
     if not path.exists():

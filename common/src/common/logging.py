@@ -30,9 +30,10 @@ def logging_config(*, service: str, level: str) -> dict:
         "formatters": {
             "json": {
                 "()": JsonFormatter,
-                "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s",
-                "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
-                "timestamp": False,
+                "fmt": "%(levelname)s %(name)s %(message)s",
+                "rename_fields": {"levelname": "level", "name": "logger"},
+                # ISO 8601 in UTC, e.g. 2026-01-31T12:00:00.123000+00:00
+                "timestamp": "time",
             }
         },
         "handlers": {

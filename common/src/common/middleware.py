@@ -1,5 +1,6 @@
 """Cross-cutting HTTP behaviour every service shares: request ids, access log, 429, 503."""
 
+import ipaddress
 import logging
 import time
 
@@ -9,6 +10,7 @@ from django.http import JsonResponse
 from django_ratelimit.core import get_usage
 
 from common.context import clean_request_id, reset_request_id, set_request_id
+from common.settings.env import RATE_OFF
 
 access_log = logging.getLogger("common.access")
 logger = logging.getLogger(__name__)
@@ -20,9 +22,14 @@ def client_ip(request) -> str:
     """Return the caller's address: nginx's X-Real-IP, else the socket peer.
 
     Services listen on loopback (or a private network) behind the gateway, so the header
-    set by the gateway is the one to trust.
+    set by the gateway is the one to trust. A value that is not an IP address is ignored.
     """
-    return request.META.get("HTTP_X_REAL_IP") or request.META.get("REMOTE_ADDR", "")
+    for candidate in (request.META.get("HTTP_X_REAL_IP", ""), request.META.get("REMOTE_ADDR", "")):
+        try:
+            return str(ipaddress.ip_address(candidate.strip()))
+        except ValueError:
+            continue
+    return "0.0.0.0"  # noqa: S104 - no usable address (e.g. a Unix socket peer): one shared bucket
 
 
 class RequestIdMiddleware:
@@ -98,16 +105,15 @@ class RateLimitMiddleware:
 
     def __init__(self, get_response):
         self.get_response = get_response
-        self.rate = settings.RATE_LIMIT
-        self.enabled = self.rate.lower() not in {"off", "none", "0", ""}
 
     def __call__(self, request):
-        if self.enabled and not request.path.rstrip("/").endswith("/health"):
+        rate = settings.RATE_LIMIT
+        if rate != RATE_OFF and not request.path.rstrip("/").endswith("/health"):
             usage = get_usage(
                 request,
                 group=f"{settings.SERVICE_NAME}-service",
                 key="ip",
-                rate=self.rate,
+                rate=rate,
                 increment=True,
             )
             if usage and usage["should_limit"]:

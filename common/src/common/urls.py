@@ -1,7 +1,7 @@
 """Mount what every service serves beside its API: health, OpenAPI schema and docs."""
 
 from django.urls import path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from common.health import health
 
@@ -11,7 +11,7 @@ def service_urls(service: str) -> list:
     return [
         re_path(rf"^api/{service}/health/?$", health, name="health"),
         path(f"api/{service}/schema/", SpectacularAPIView.as_view(), name="schema"),
-        path(f"api/{service}/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="docs"),
+        path(f"api/{service}/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="docs"),
     ]
 
 

@@ -1,14 +1,19 @@
 """Write operations of the users service."""
 
+import hashlib
+
 from django.conf import settings
 from django.contrib.auth import authenticate
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django_ratelimit.core import get_usage
 from rest_framework import exceptions
+from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
 
 from common.events import publish
 from common.middleware import client_ip
+from common.settings.env import RATE_OFF, rate_period_seconds
 from users.models import User
 
 
@@ -19,6 +24,10 @@ class EmailTaken(exceptions.ValidationError):
 
 class TooManyLoginFailures(exceptions.Throttled):
     default_detail = "Too many failed logins. Try again later."
+
+
+class RefreshRejected(exceptions.AuthenticationFailed):
+    default_detail = "Refresh token is invalid, expired or already used."
 
 
 def user_tokens(*, user: User) -> dict:
@@ -56,31 +65,73 @@ def user_register(*, name: str, email: str, password: str) -> User:
     return user
 
 
-def _login_failure_usage(request, email: str, *, increment: bool) -> list[dict]:
+def _email_key(email: str):
+    """Key counters by a digest: no address is written to Redis in clear."""
+    digest = hashlib.sha256(email.encode()).hexdigest()
+    return lambda group, request: digest
+
+
+def _ip_key(group, request) -> str:
+    return client_ip(request)
+
+
+def _login_lock(request, email: str) -> dict | None:
+    """Return the usage of whichever failure count (this email's, this IP's) is used up, if any."""
     rate = settings.LOGIN_RATE_LIMIT
-    keys = {"email": lambda group, req: email, "ip": lambda group, req: client_ip(req)}
-    usages = []
-    for name, key in keys.items():
-        usage = get_usage(request, group=f"login-failures-{name}", key=key, rate=rate, increment=increment)
-        if usage:
-            usages.append(usage)
-    return usages
+    for group, key in (("login-failures-email", _email_key(email)), ("login-failures-ip", _ip_key)):
+        usage = get_usage(request, group=group, key=key, rate=rate, increment=False)
+        if usage and usage["count"] >= usage["limit"]:
+            return usage
+    return None
+
+
+def _count_login_failure(request, email: str) -> None:
+    """Count a failure against the email, and against the IP once per email tried from it.
+
+    Guessing one account's password is stopped by the email's count; trying many accounts
+    from one address by the IP's. One person mistyping their own password many times locks
+    only their account, not everyone behind the same address.
+    """
+    rate = settings.LOGIN_RATE_LIMIT
+    get_usage(request, group="login-failures-email", key=_email_key(email), rate=rate, increment=True)
+    seen = f"login-failure-seen:{client_ip(request)}:{hashlib.sha256(email.encode()).hexdigest()}"
+    if cache.add(seen, 1, timeout=rate_period_seconds(rate)) is not False:
+        get_usage(request, group="login-failures-ip", key=_ip_key, rate=rate, increment=True)
 
 
 def user_login(*, request, email: str, password: str) -> User:
     """Check the credentials; after LOGIN_RATE_LIMIT failures per email or per IP, refuse (429)."""
     email = email.strip().lower()
-    limited = settings.LOGIN_RATE_LIMIT.lower() not in {"off", "none", "0", ""}
-    if limited:
-        for usage in _login_failure_usage(request, email, increment=False):
-            if usage["count"] >= usage["limit"]:
-                raise TooManyLoginFailures(wait=max(1, usage["time_left"]))
+    limited = settings.LOGIN_RATE_LIMIT != RATE_OFF
+    if limited and (lock := _login_lock(request, email)):
+        raise TooManyLoginFailures(wait=max(1, lock["time_left"]))
     user = authenticate(request, email=email, password=password)
     if user is None:
         if limited:
-            _login_failure_usage(request, email, increment=True)
+            _count_login_failure(request, email)
         raise exceptions.AuthenticationFailed("Invalid email or password.")
     return user
+
+
+@transaction.atomic
+def token_refresh(*, refresh: str) -> dict:
+    """Swap a refresh token for a new pair; the old one is blacklisted and can never be used again.
+
+    The blacklist row is the single point of truth: of two concurrent refreshes with the
+    same token only the one that creates it succeeds. The new pair carries the account's
+    current email, name and role.
+    """
+    try:
+        token = RefreshToken(refresh)  # checks signature, expiry, type and the blacklist
+    except TokenError as error:
+        raise RefreshRejected() from error
+    user = User.objects.filter(id=token.get("user_id"), is_active=True).first()
+    if user is None:
+        raise RefreshRejected()
+    _, blacklisted_now = token.blacklist()
+    if not blacklisted_now:
+        raise RefreshRejected()
+    return user_tokens(user=user)
 
 
 @transaction.atomic

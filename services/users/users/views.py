@@ -5,8 +5,6 @@ from rest_framework import exceptions, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
-from rest_framework_simplejwt.exceptions import TokenError
-from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 
 from common.auth import PublicEndpointMixin
 from users import selectors, services
@@ -50,12 +48,7 @@ class RefreshView(PublicEndpointMixin, APIView):
     def post(self, request):
         serializer = RefreshInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        refresher = TokenRefreshSerializer(data={"refresh": serializer.validated_data["refresh"]})
-        try:
-            refresher.is_valid(raise_exception=True)
-        except (TokenError, exceptions.ValidationError) as error:
-            raise exceptions.AuthenticationFailed("Refresh token is invalid or already used.") from error
-        pair = {"token": refresher.validated_data["access"], "refresh": refresher.validated_data["refresh"]}
+        pair = services.token_refresh(**serializer.validated_data)
         return Response(TokenPairOutputSerializer(pair).data)
 
 

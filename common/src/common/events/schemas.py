@@ -1,4 +1,8 @@
-"""Validate event payloads against the JSON Schema of their type (schemas/<type>.json)."""
+"""Validate event payloads against the JSON Schema of their type (schemas/<type>.json).
+
+The catalogue's schemas live here; a setting `EVENT_SCHEMA_DIRS` may add directories
+(common's own tests use it for their stand-in events, which are not part of the catalogue).
+"""
 
 import json
 from functools import cache
@@ -17,11 +21,19 @@ def event_types() -> list[str]:
     return sorted(path.stem for path in SCHEMA_DIR.glob("*.json"))
 
 
+def schema_path(event_type: str) -> Path:
+    from django.conf import settings
+
+    for directory in [SCHEMA_DIR, *map(Path, getattr(settings, "EVENT_SCHEMA_DIRS", []))]:
+        path = directory / f"{event_type}.json"
+        if path.exists() and path.parent == directory:
+            return path
+    raise UnknownEventType(f"no schema for event type {event_type!r}")
+
+
 @cache
 def validator_for(event_type: str) -> Draft202012Validator:
-    path = SCHEMA_DIR / f"{event_type}.json"
-    if not path.exists():
-        raise UnknownEventType(f"no schema for event type {event_type!r}")
+    path = schema_path(event_type)
     schema = json.loads(path.read_text())
     Draft202012Validator.check_schema(schema)
     return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)

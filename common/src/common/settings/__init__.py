@@ -8,8 +8,9 @@ environment variables (see the README's configuration table).
 from datetime import timedelta
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
-from common.keys import local_jwt_key_pair, local_secret_key
+from common.keys import local_jwt_key_pair, local_secret_key, public_pem_of
 from common.logging import logging_config
 from common.paths import var_dir
 from common.settings.env import (
@@ -17,6 +18,7 @@ from common.settings.env import (
     env_float,
     env_int,
     env_list,
+    env_rate,
     env_str,
     is_production,
 )
@@ -41,16 +43,43 @@ def database_settings(service: str) -> dict:
     return config
 
 
+def _pem_from_env(name: str, *, required_in_production: bool) -> str:
+    """Read a PEM key; a one-line value with literal `\\n`s (as some secret stores keep it) is accepted."""
+    value = env_str(name, required_in_production=required_in_production)
+    return value.replace("\\n", "\n").strip() + "\n" if value else ""
+
+
+def jwt_keys(*, signs_tokens: bool) -> tuple[str, str]:
+    """Return (private PEM or "", public PEM) from JWT_PRIVATE_KEY / JWT_PUBLIC_KEY.
+
+    Locally, a missing pair is generated under var/keys/ (shared by every service); a
+    given private key alone implies its public key. Production requires both (the public
+    one only, outside the users service).
+    """
+    private_pem = _pem_from_env("JWT_PRIVATE_KEY", required_in_production=signs_tokens)
+    public_pem = _pem_from_env("JWT_PUBLIC_KEY", required_in_production=True)
+    try:
+        if not public_pem and not private_pem:
+            private_pem, public_pem = local_jwt_key_pair()
+        elif not public_pem:
+            public_pem = public_pem_of(private_pem)
+        elif signs_tokens and not private_pem:
+            raise ImproperlyConfigured(
+                "JWT_PUBLIC_KEY is set without JWT_PRIVATE_KEY: tokens cannot be signed"
+            )
+        elif signs_tokens and public_pem_of(private_pem).strip() != public_pem.strip():
+            raise ImproperlyConfigured("JWT_PUBLIC_KEY is not the public half of JWT_PRIVATE_KEY")
+    except ValueError as error:  # cryptography could not load the PEM
+        raise ImproperlyConfigured(f"JWT_PRIVATE_KEY is not a PEM RSA private key: {error}") from error
+    return (private_pem if signs_tokens else ""), public_pem
+
+
 def jwt_settings(*, signs_tokens: bool) -> dict:
     """Configure RS256 tokens: only the users service holds the private key."""
-    private_pem = env_str("JWT_PRIVATE_KEY", required_in_production=signs_tokens)
-    public_pem = env_str("JWT_PUBLIC_KEY", required_in_production=True)
-    if not public_pem:
-        local_private, public_pem = local_jwt_key_pair()
-        private_pem = private_pem or local_private
+    private_pem, public_pem = jwt_keys(signs_tokens=signs_tokens)
     return {
         "ALGORITHM": "RS256",
-        "SIGNING_KEY": private_pem if signs_tokens else "",
+        "SIGNING_KEY": private_pem,
         "VERIFYING_KEY": public_pem,
         "AUDIENCE": env_str("JWT_AUDIENCE", "commercex"),
         "ISSUER": env_str("JWT_ISSUER", "commercex-users"),
@@ -78,7 +107,7 @@ def service_settings(*, name: str, apps: list[str], signs_tokens: bool = False) 
         "SERVICE_NAME": name,
         "DEBUG": debug,
         "SECRET_KEY": env_str("DJANGO_SECRET_KEY", required_in_production=True) or local_secret_key(),
-        "ALLOWED_HOSTS": env_list("DJANGO_ALLOWED_HOSTS", [] if production else ["*"]),
+        "ALLOWED_HOSTS": env_list("DJANGO_ALLOWED_HOSTS", ["*"], required_in_production=True),
         "INSTALLED_APPS": [
             "django.contrib.admin",
             "django.contrib.auth",
@@ -98,6 +127,8 @@ def service_settings(*, name: str, apps: list[str], signs_tokens: bool = False) 
             "common.middleware.RequestIdMiddleware",
             "common.middleware.AccessLogMiddleware",
             "django.middleware.security.SecurityMiddleware",
+            # Early, so that 429/503 answers and static files carry X-Frame-Options too.
+            "django.middleware.clickjacking.XFrameOptionsMiddleware",
             "whitenoise.middleware.WhiteNoiseMiddleware",
             "common.middleware.DatabaseUnavailableMiddleware",
             "common.middleware.RateLimitMiddleware",
@@ -106,7 +137,6 @@ def service_settings(*, name: str, apps: list[str], signs_tokens: bool = False) 
             "django.middleware.csrf.CsrfViewMiddleware",
             "django.contrib.auth.middleware.AuthenticationMiddleware",
             "django.contrib.messages.middleware.MessageMiddleware",
-            "django.middleware.clickjacking.XFrameOptionsMiddleware",
         ],
         "ROOT_URLCONF": f"{name}.urls",
         "WSGI_APPLICATION": f"{name}.wsgi.application",
@@ -187,8 +217,9 @@ def service_settings(*, name: str, apps: list[str], signs_tokens: bool = False) 
             "COMPONENT_SPLIT_REQUEST": True,
         },
         "SIMPLE_JWT": jwt_settings(signs_tokens=signs_tokens),
-        "RATE_LIMIT": env_str("RATE_LIMIT", DEFAULT_RATE_LIMIT),
-        "LOGIN_RATE_LIMIT": env_str("LOGIN_RATE_LIMIT", DEFAULT_LOGIN_RATE_LIMIT),
+        # Requests per client IP and service; failed logins per email and per IP ("off" disables).
+        "RATE_LIMIT": env_rate("RATE_LIMIT", DEFAULT_RATE_LIMIT),
+        "LOGIN_RATE_LIMIT": env_rate("LOGIN_RATE_LIMIT", DEFAULT_LOGIN_RATE_LIMIT),
         "RATELIMIT_IP_META_KEY": "common.middleware.client_ip",
         "RATELIMIT_USE_CACHE": "default",
         # Redis down disables rate limiting rather than refusing every request.

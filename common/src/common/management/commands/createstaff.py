@@ -8,6 +8,8 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from common.management.database import migrate_if_needed
+
 
 class Command(BaseCommand):
     help = "Create an admin-site superuser, or reset an existing one's password."
@@ -16,8 +18,13 @@ class Command(BaseCommand):
         parser.add_argument("--email", required=True)
         parser.add_argument("--password", required=True)
 
-    @transaction.atomic
     def handle(self, *args, email, password, **options):
+        migrate_if_needed()
+        self._save(email=email, password=password)
+        self.stdout.write(f"admin-site login ready: {email}")
+
+    @transaction.atomic
+    def _save(self, *, email: str, password: str) -> None:
         user_model = get_user_model()
         username_field = user_model.USERNAME_FIELD
         user = user_model.objects.filter(**{username_field: email}).first()
@@ -28,4 +35,3 @@ class Command(BaseCommand):
         user.is_staff = user.is_superuser = user.is_active = True
         user.set_password(password)
         user.save()
-        self.stdout.write(f"admin-site login ready: {email}")

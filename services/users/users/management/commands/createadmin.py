@@ -2,6 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
+from common.management.database import migrate_if_needed
 from users.services import user_make_admin
 
 
@@ -14,5 +15,6 @@ class Command(BaseCommand):
         parser.add_argument("--name", default="Admin")
 
     def handle(self, *args, email, password, name, **options):
+        migrate_if_needed()
         user = user_make_admin(email=email, password=password, name=name)
         self.stdout.write(f"admin ready: {user.email}")

@@ -1,0 +1,144 @@
+"""Kafka client settings from the environment, with a Tansu (local/test) and a Kafka profile.
+
+`COMMERCEX_KAFKA_PROFILE=tansu|kafka` picks the defaults (tansu unless DJANGO_ENV is
+production); `KAFKA_CLIENT_CONFIG`, `KAFKA_PRODUCER_CONFIG` and `KAFKA_CONSUMER_CONFIG`
+(comma-separated `property=value` lists, librdkafka names) override any of them, e.g.
+`KAFKA_CONSUMER_CONFIG=session.timeout.ms=10000`. Values are read on every call, so a
+test can change the environment between clients.
+"""
+
+import os
+
+from django.conf import settings
+
+from common.settings.env import env_float, env_int, env_str, is_production
+
+DEFAULT_BOOTSTRAP = "127.0.0.1:9092"
+DLQ_SUFFIX = ".dlq"
+
+# Tansu (see /work/shared/TANSU.md): a group join waits half the session timeout, so keep
+# it short; `latest` is broken there; an idempotent producer must fail fast enough for the
+# relay to notice a restart and recreate it.
+_PROFILES = {
+    "tansu": {
+        "producer": {"linger.ms": 2, "message.timeout.ms": 10000, "retry.backoff.ms": 100},
+        # Tansu answers a fetch only when fetch.wait.max.ms expires: 50 ms per hop, not 500.
+        "consumer": {"session.timeout.ms": 2000, "heartbeat.interval.ms": 400, "fetch.wait.max.ms": 50},
+    },
+    "kafka": {
+        "producer": {"linger.ms": 5, "message.timeout.ms": 120000, "compression.type": "lz4"},
+        "consumer": {"session.timeout.ms": 45000, "heartbeat.interval.ms": 3000},
+    },
+}
+
+
+def profile() -> str:
+    name = env_str("COMMERCEX_KAFKA_PROFILE", "kafka" if is_production() else "tansu").lower()
+    if name not in _PROFILES:
+        raise ValueError(f"COMMERCEX_KAFKA_PROFILE must be one of {sorted(_PROFILES)}, not {name!r}")
+    return name
+
+
+def _overrides(name: str) -> dict:
+    """Parse `prop=value,prop=value` from the environment variable `name`."""
+    result = {}
+    for item in os.environ.get(name, "").split(","):
+        if item.strip():
+            prop, sep, value = item.partition("=")
+            if not sep:
+                raise ValueError(f"{name}: expected property=value, got {item!r}")
+            result[prop.strip()] = value.strip()
+    return result
+
+
+def service_name() -> str:
+    return getattr(settings, "SERVICE_NAME", "") or "commercex"
+
+
+def bootstrap_servers() -> str:
+    return env_str("KAFKA_BOOTSTRAP_SERVERS", DEFAULT_BOOTSTRAP)
+
+
+def client_config(role: str) -> dict:
+    """Settings every client shares: bootstrap servers, client id, security overrides."""
+    return {
+        "bootstrap.servers": bootstrap_servers(),
+        "client.id": f"{service_name()}-{role}",
+        **_overrides("KAFKA_CLIENT_CONFIG"),
+    }
+
+
+def producer_config(role: str = "relay") -> dict:
+    """Idempotent producer: acks from all in-sync replicas, in order per partition, no duplicates."""
+    return {
+        **client_config(role),
+        "enable.idempotence": True,
+        "acks": "all",
+        "max.in.flight.requests.per.connection": 5,
+        **_PROFILES[profile()]["producer"],
+        **_overrides("KAFKA_PRODUCER_CONFIG"),
+    }
+
+
+def consumer_config(group_id: str, role: str = "consumer") -> dict:
+    """Manual offset commits only, after the database transaction: at-least-once + inbox."""
+    return {
+        **client_config(role),
+        "group.id": group_id,
+        "enable.auto.commit": False,
+        "enable.auto.offset.store": False,
+        "auto.offset.reset": "earliest",
+        **_PROFILES[profile()]["consumer"],
+        **_overrides("KAFKA_CONSUMER_CONFIG"),
+    }
+
+
+def admin_config() -> dict:
+    return client_config("admin")
+
+
+def topic_prefix() -> str:
+    return env_str("KAFKA_TOPIC_PREFIX", "")
+
+
+def topic_for(event_type: str, prefix: str | None = None) -> str:
+    """Return the Kafka topic of `event_type`: KAFKA_TOPIC_PREFIX + the type."""
+    return f"{topic_prefix() if prefix is None else prefix}{event_type}"
+
+
+def dlq_topic_for(topic: str) -> str:
+    return f"{topic}{DLQ_SUFFIX}"
+
+
+def group_id() -> str:
+    return env_str("KAFKA_GROUP_ID", f"{service_name()}-service")
+
+
+def topic_partitions() -> int:
+    return env_int("KAFKA_TOPIC_PARTITIONS", 6)
+
+
+def replication_factor() -> int:
+    return env_int("KAFKA_REPLICATION_FACTOR", 1)
+
+
+def max_attempts() -> int:
+    """How often a failing handler runs before its message is dead-lettered."""
+    return max(1, env_int("EVENTS_MAX_ATTEMPTS", 3))
+
+
+def consumer_batch_size() -> int:
+    return max(1, env_int("EVENTS_CONSUMER_BATCH", 200))
+
+
+def relay_batch_size() -> int:
+    return max(1, env_int("EVENTS_RELAY_BATCH", 500))
+
+
+def relay_poll_seconds(*, listening: bool) -> float:
+    """Wait between outbox polls: a fallback when LISTEN/NOTIFY wakes the relay, else the pace."""
+    return env_float("EVENTS_RELAY_POLL_SECONDS", 1.0 if listening else 0.05)
+
+
+def outbox_retention_hours() -> float:
+    return env_float("EVENTS_OUTBOX_RETENTION_HOURS", 72.0)

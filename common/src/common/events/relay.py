@@ -1,0 +1,264 @@
+"""Send outbox rows to Kafka: in id order, marked sent only after the broker acknowledged them.
+
+One relay per service database does the sending (a PostgreSQL advisory lock elects it;
+others stand by). It wakes on a LISTEN/NOTIFY from the outbox insert trigger, with a short
+poll as fallback (the only mechanism on SQLite). A batch that is not fully acknowledged
+is sent again with a fresh producer after a backoff: an idempotent producer created
+before a broker restart never recovers, and a restarted Tansu has lost its topics too.
+"""
+
+import logging
+import threading
+import time
+from datetime import timedelta
+from functools import partial
+
+from confluent_kafka import KafkaException, Producer
+from django.db import InterfaceError, OperationalError, close_old_connections, connection
+from django.utils import timezone
+
+from common.events import config
+from common.events.messages import encode
+from common.events.models import OutboxEvent
+from common.events.schemas import event_types
+from common.events.topics import ensure_topics
+
+logger = logging.getLogger(__name__)
+
+NOTIFY_CHANNEL = "events_outbox"
+LEADER_LOCK_KEY = "commercex-events-relay"
+PURGE_EVERY_SECONDS = 600
+MAX_BACKOFF_SECONDS = 5.0
+
+
+class DeliveryFailed(Exception):
+    """Some messages of a batch were not acknowledged; they stay unsent."""
+
+
+class OutboxListener:
+    """Wait for the outbox trigger's NOTIFY on a dedicated connection, which also holds the leader lock."""
+
+    def __init__(self) -> None:
+        self.conn = None
+        self.leader = False
+
+    def _connect(self):
+        import psycopg
+
+        params = connection.get_connection_params()
+        params.pop("cursor_factory", None)
+        params.pop("context", None)
+        params.pop("prepare_threshold", None)
+        conn = psycopg.connect(**params, autocommit=True)
+        conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
+        return conn
+
+    def is_leader(self) -> bool:
+        """Hold the relay lock of this database (taken once per connection); False if another has it."""
+        try:
+            if self.conn is None or self.conn.closed:
+                self.conn = self._connect()
+                self.leader = False
+            if not self.leader:
+                row = self.conn.execute(
+                    "SELECT pg_try_advisory_lock(hashtext(%s))", [LEADER_LOCK_KEY]
+                ).fetchone()
+                self.leader = bool(row[0])
+            return self.leader
+        except Exception:
+            logger.warning("outbox listener connection failed", exc_info=True)
+            self.close()
+            return False
+
+    def wait(self, timeout: float) -> None:
+        """Return on the next NOTIFY (or pending ones), or after `timeout` seconds."""
+        if self.conn is None:
+            time.sleep(timeout)
+            return
+        try:
+            for _ in self.conn.notifies(timeout=timeout, stop_after=1):
+                pass
+            for _ in self.conn.notifies(timeout=0.001):
+                pass  # drain the notifications of commits this wake-up covers too
+        except Exception:
+            logger.warning("outbox listener connection failed", exc_info=True)
+            self.close()
+            time.sleep(min(timeout, 1.0))
+
+    def close(self) -> None:
+        if self.conn is not None:
+            try:
+                self.conn.close()
+            except Exception:
+                pass
+        self.conn = None
+        self.leader = False
+
+
+class Relay:
+    """Move outbox rows to the broker until stopped."""
+
+    def __init__(self, *, prefix: str | None = None, batch_size: int | None = None) -> None:
+        self.prefix = config.topic_prefix() if prefix is None else prefix
+        self.batch_size = batch_size or config.relay_batch_size()
+        self.service = config.service_name()
+        self.producer: Producer | None = None
+        self.ensured_topics: set[str] = set()
+        self.failures = 0
+        self.stopping = threading.Event()
+        self.listener = OutboxListener() if connection.vendor == "postgresql" else None
+        self._next_purge = 0.0
+
+    # -- sending -----------------------------------------------------------------------------
+
+    def _producer(self) -> Producer:
+        if self.producer is None:
+            self.producer = Producer(
+                {**config.producer_config("relay"), "allow.auto.create.topics": False}
+            )
+        return self.producer
+
+    def _recreate_producer(self) -> None:
+        """Drop the producer (and what it still holds); the next batch gets a fresh one."""
+        if self.producer is not None:
+            try:
+                self.producer.purge()
+                self.producer.flush(0)
+            except Exception:
+                logger.debug("purging the old producer failed", exc_info=True)
+        self.producer = None
+        self.ensured_topics.clear()
+
+    def ensure_topics(self, topics) -> None:
+        missing = set(topics) - self.ensured_topics
+        if missing:
+            ensure_topics(missing)
+            self.ensured_topics |= missing
+
+    def send_pending(self) -> int:
+        """Send one batch of unsent rows and mark the acknowledged ones; return how many were sent."""
+        rows = list(OutboxEvent.objects.filter(sent_at__isnull=True).order_by("id")[: self.batch_size])
+        if not rows:
+            return 0
+        self.ensure_topics({config.topic_for(row.topic, self.prefix) for row in rows})
+        producer = self._producer()
+        delivered: list[int] = []
+        errors: list[str] = []
+
+        def on_delivery(row_id, err, _msg):
+            if err is None:
+                delivered.append(row_id)
+            else:
+                errors.append(str(err))
+
+        for row in rows:
+            message = encode(
+                event_id=str(row.event_id),
+                event_type=row.event_type,
+                service=self.service,
+                time=row.created_at,
+                key=row.key,
+                data=row.payload,
+                correlation_id=row.correlation_id,
+            )
+            producer.produce(
+                config.topic_for(row.topic, self.prefix),
+                value=message.value,
+                key=row.key.encode(),
+                headers=list(message.headers.items()),
+                on_delivery=partial(on_delivery, row.id),
+            )
+        timeout = float(producer_timeout_ms()) / 1000 + 5
+        remaining = producer.flush(timeout)
+        if delivered:
+            OutboxEvent.objects.filter(id__in=delivered).update(sent_at=timezone.now())
+        if errors or remaining:
+            raise DeliveryFailed(
+                f"{len(rows) - len(delivered)} of {len(rows)} events not acknowledged: "
+                f"{errors[0] if errors else 'flush timed out'}"
+            )
+        return len(delivered)
+
+    # -- housekeeping ------------------------------------------------------------------------
+
+    def purge_sent(self) -> int:
+        """Delete rows sent longer ago than the retention period."""
+        cutoff = timezone.now() - timedelta(hours=config.outbox_retention_hours())
+        deleted, _ = OutboxEvent.objects.filter(sent_at__lt=cutoff).delete()
+        if deleted:
+            logger.info("sent outbox rows purged", extra={"deleted": deleted})
+        return deleted
+
+    def _maybe_purge(self) -> None:
+        if time.monotonic() >= self._next_purge:
+            self._next_purge = time.monotonic() + PURGE_EVERY_SECONDS
+            self.purge_sent()
+
+    # -- the loop ----------------------------------------------------------------------------
+
+    def _backoff(self) -> None:
+        self.failures += 1
+        self.stopping.wait(min(MAX_BACKOFF_SECONDS, 0.1 * 2**self.failures))
+
+    def _wait(self) -> None:
+        listening = self.listener is not None and self.listener.conn is not None
+        timeout = config.relay_poll_seconds(listening=listening)
+        if self.listener is not None:
+            self.listener.wait(timeout)
+        else:
+            self.stopping.wait(timeout)
+
+    def run_once(self) -> int:
+        """Send what is pending (one batch), handling failures; return how many were sent."""
+        try:
+            if self.listener is not None and not self.listener.is_leader():
+                return 0
+            sent = self.send_pending()
+            if self.failures:
+                logger.info("relay recovered", extra={"after_failures": self.failures})
+            self.failures = 0
+            self._maybe_purge()
+            return sent
+        except (DeliveryFailed, KafkaException) as exc:
+            logger.warning("relay: broker unavailable, will retry", extra={"error": str(exc)})
+            self._recreate_producer()
+            self._backoff()
+        except (OperationalError, InterfaceError) as exc:
+            logger.warning("relay: database unavailable, will retry", extra={"error": str(exc)})
+            close_old_connections()
+            connection.close()
+            self._backoff()
+        return 0
+
+    def run(self) -> None:
+        """Relay until `stop()`; every service runs this as `manage.py relay`."""
+        logger.info("relay started", extra={"prefix": self.prefix, "listen": self.listener is not None})
+        initial = {config.topic_for(name, self.prefix) for name in event_types()}
+        while not self.stopping.is_set():
+            try:
+                self.ensure_topics(initial)
+                break
+            except KafkaException as exc:
+                logger.warning("relay: cannot create topics yet", extra={"error": str(exc)})
+                self._backoff()
+        self.failures = 0
+        while not self.stopping.is_set():
+            sent = self.run_once()
+            if sent < self.batch_size and not self.stopping.is_set() and not self.failures:
+                self._wait()
+        self.close()
+
+    def stop(self) -> None:
+        self.stopping.set()
+
+    def close(self) -> None:
+        if self.producer is not None:
+            self.producer.flush(5)
+        if self.listener is not None:
+            self.listener.close()
+        connection.close()  # the relay may run in a thread of its own (tests, bench)
+        logger.info("relay stopped")
+
+
+def producer_timeout_ms() -> int:
+    return int(config.producer_config().get("message.timeout.ms", 300000))

@@ -1,0 +1,26 @@
+import pytest
+
+
+def test_the_schema_is_served_as_openapi(client):
+    response = client.get("/api/testsvc/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+
+    assert response.status_code == 200
+    schema = response.json()
+    assert schema["openapi"].startswith("3.")
+    assert "/api/testsvc/echo/" in schema["paths"]
+
+
+def test_swagger_ui_is_served_with_local_assets(client):
+    response = client.get("/api/testsvc/docs/")
+
+    assert response.status_code == 200
+    assert b"swagger-ui" in response.content
+    assert b"/static/testsvc/drf_spectacular_sidecar/" in response.content
+
+
+@pytest.mark.urls("http_urls")
+def test_the_browsable_api_stays_on_for_browsers(client):
+    response = client.get("/api/testsvc/echo/", HTTP_ACCEPT="text/html")
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/html")

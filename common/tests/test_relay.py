@@ -1,0 +1,46 @@
+"""The relay through a broker outage: nothing lost, nothing twice, order per key kept."""
+
+import threading
+
+import pytest
+
+from common.events.models import OutboxEvent
+from common.events.relay import Relay
+from event_fixtures import kafka, own_broker, payload_of, publish_widget, read_topic, wait_for
+
+__all__ = ["kafka"]
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_events_recorded_while_the_broker_is_down_are_all_delivered_once_in_order_per_key(
+    kafka, monkeypatch, tmp_path
+):
+    # A producer must give up on a message quickly here, so that the relay sees the outage.
+    monkeypatch.setenv("KAFKA_PRODUCER_CONFIG", "message.timeout.ms=2000")
+    with own_broker(monkeypatch, tmp_path) as broker:
+        relay = Relay()
+        worker = threading.Thread(target=relay.run)
+        worker.start()
+        try:
+            warm_up = publish_widget("warm-up", 1)
+            wait_for(lambda: OutboxEvent.objects.filter(pk=warm_up.pk, sent_at__isnull=False).exists())
+
+            broker.stop()  # a restarted Tansu forgets everything: producer ids, topics, data
+            recorded = [publish_widget(f"w{seq % 3}", 1, key=f"key-{seq % 3}", seq=seq) for seq in range(30)]
+            wait_for(lambda: relay.failures > 0, timeout=30)
+            assert OutboxEvent.objects.filter(sent_at__isnull=True).count() == 30
+            broker.start()
+
+            wait_for(lambda: not OutboxEvent.objects.filter(sent_at__isnull=True).exists(), timeout=60)
+        finally:
+            relay.stop()
+            worker.join(30)
+        messages = read_topic(kafka.topic, count=30, linger=1.0)
+
+    ce_ids = [dict(m.headers())["ce_id"].decode() for m in messages]
+    assert sorted(ce_ids) == sorted(str(row.event_id) for row in recorded)  # all, none twice
+    for key in ("key-0", "key-1", "key-2"):
+        seqs = [payload_of(m)["seq"] for m in messages if m.key() == key.encode()]
+        assert seqs == sorted(seqs) and len(seqs) == 10
+    assert not worker.is_alive()

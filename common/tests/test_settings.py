@@ -1,0 +1,212 @@
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from django.core.exceptions import ImproperlyConfigured
+
+from common.settings import database_settings, jwt_keys, service_settings
+from common.settings.env import env_rate
+
+TESTS_DIR = Path(__file__).resolve().parent
+
+
+def _key_pair() -> tuple[str, str]:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    public = (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+    return private, public
+
+
+PRIVATE, PUBLIC = _key_pair()
+OTHER_PRIVATE, _ = _key_pair()
+
+
+@pytest.fixture
+def production(monkeypatch):
+    """A complete production environment; tests remove what they check."""
+    monkeypatch.setenv("DJANGO_ENV", "production")
+    monkeypatch.setenv("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))
+    monkeypatch.setenv("DJANGO_ALLOWED_HOSTS", "shop.example.com,users")
+    monkeypatch.setenv("JWT_PRIVATE_KEY", PRIVATE)
+    monkeypatch.setenv("JWT_PUBLIC_KEY", PUBLIC)
+    return monkeypatch
+
+
+def test_production_settings_build_with_every_secret_given(production):
+    settings = service_settings(name="testsvc", apps=[], signs_tokens=True)
+
+    assert settings["DEBUG"] is False
+    assert settings["ALLOWED_HOSTS"] == ["shop.example.com", "users"]
+    assert settings["SESSION_COOKIE_SECURE"] and settings["CSRF_COOKIE_SECURE"]
+    assert settings["SIMPLE_JWT"]["SIGNING_KEY"].strip() == PRIVATE.strip()
+
+
+@pytest.mark.parametrize(
+    ("missing", "signs_tokens"),
+    [
+        ("DJANGO_SECRET_KEY", False),
+        ("DJANGO_ALLOWED_HOSTS", False),
+        ("JWT_PUBLIC_KEY", False),
+        ("JWT_PRIVATE_KEY", True),
+    ],
+)
+def test_production_fails_fast_on_a_missing_secret(production, missing, signs_tokens):
+    production.delenv(missing)
+
+    with pytest.raises(ImproperlyConfigured, match=missing):
+        service_settings(name="testsvc", apps=[], signs_tokens=signs_tokens)
+
+
+def test_production_services_that_only_verify_tokens_need_no_private_key(production):
+    production.delenv("JWT_PRIVATE_KEY")
+
+    settings = service_settings(name="testsvc", apps=[])
+
+    assert settings["SIMPLE_JWT"]["SIGNING_KEY"] == ""
+    assert settings["SIMPLE_JWT"]["VERIFYING_KEY"].strip() == PUBLIC.strip()
+
+
+def test_production_forces_debug_off(production):
+    production.setenv("DJANGO_DEBUG", "true")
+
+    assert service_settings(name="testsvc", apps=[])["DEBUG"] is False
+
+
+def test_a_private_key_alone_implies_its_public_key(monkeypatch):
+    monkeypatch.setenv("JWT_PRIVATE_KEY", PRIVATE)
+    monkeypatch.delenv("JWT_PUBLIC_KEY", raising=False)
+
+    assert jwt_keys(signs_tokens=True) == (PRIVATE.strip() + "\n", PUBLIC)
+
+
+def test_a_key_given_on_one_line_with_escaped_newlines_is_accepted(monkeypatch):
+    monkeypatch.setenv("JWT_PRIVATE_KEY", PRIVATE.replace("\n", "\\n"))
+    monkeypatch.setenv("JWT_PUBLIC_KEY", PUBLIC.replace("\n", "\\n"))
+
+    assert jwt_keys(signs_tokens=True) == (PRIVATE.strip() + "\n", PUBLIC.strip() + "\n")
+
+
+@pytest.mark.parametrize(
+    ("private", "public", "message"),
+    [
+        (OTHER_PRIVATE, PUBLIC, "not the public half"),
+        ("", PUBLIC, "without JWT_PRIVATE_KEY"),
+        ("not a pem", "", "not a PEM"),
+    ],
+    ids=["mismatched", "public-only", "garbage"],
+)
+def test_unusable_signing_keys_fail_fast(monkeypatch, private, public, message):
+    monkeypatch.setenv("JWT_PRIVATE_KEY", private)
+    monkeypatch.setenv("JWT_PUBLIC_KEY", public)
+
+    with pytest.raises(ImproperlyConfigured, match=message):
+        jwt_keys(signs_tokens=True)
+
+
+def test_locally_a_missing_key_pair_is_generated_and_shared(monkeypatch):
+    monkeypatch.delenv("JWT_PRIVATE_KEY", raising=False)
+    monkeypatch.delenv("JWT_PUBLIC_KEY", raising=False)
+
+    signer_private, signer_public = jwt_keys(signs_tokens=True)
+    verifier_private, verifier_public = jwt_keys(signs_tokens=False)
+
+    assert "PRIVATE KEY" in signer_private and verifier_private == ""
+    assert signer_public == verifier_public
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("100/15m", "100/15m"),
+        ("5/S", "5/s"),
+        ("1000/1m", "1000/1m"),
+        ("10/h", "10/h"),
+        ("off", "off"),
+        ("OFF", "off"),
+    ],
+)
+def test_rates_are_read_as_count_per_period_or_off(monkeypatch, value, expected):
+    monkeypatch.setenv("RATE_LIMIT", value)
+
+    assert env_rate("RATE_LIMIT", "1/1m") == expected
+
+
+@pytest.mark.parametrize("value", ["abc", "100", "100/15", "100/15x", "-1/1m", "10/0m", "1.5/1m"])
+def test_a_malformed_rate_fails_fast(monkeypatch, value):
+    monkeypatch.setenv("RATE_LIMIT", value)
+
+    with pytest.raises(ImproperlyConfigured, match="RATE_LIMIT"):
+        env_rate("RATE_LIMIT", "1/1m")
+
+
+def test_a_service_database_comes_from_its_url(monkeypatch):
+    monkeypatch.setenv("WIDGETS_DATABASE_URL", "postgres://shop:pw@db.internal:5433/widgets")
+
+    config = database_settings("widgets")
+
+    assert config["ENGINE"] == "django.db.backends.postgresql"
+    assert (config["HOST"], config["PORT"], config["NAME"]) == ("db.internal", 5433, "widgets")
+    assert config["OPTIONS"]["connect_timeout"] == 2
+
+
+def test_without_a_url_a_service_gets_its_own_sqlite_file_under_var(monkeypatch):
+    monkeypatch.delenv("WIDGETS_DATABASE_URL", raising=False)
+
+    config = database_settings("widgets")
+
+    assert config["ENGINE"] == "django.db.backends.sqlite3"
+    assert Path(config["NAME"]).name == "widgets.sqlite3"
+    assert Path(config["NAME"]).parent.name == "db"
+
+
+def _production_env(**overrides) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "JWT_", "SECURE_"))}
+    env.update(
+        DJANGO_ENV="production",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        DJANGO_ALLOWED_HOSTS="shop.example.com",
+        JWT_PUBLIC_KEY=PUBLIC,
+        DJANGO_SETTINGS_MODULE="testsvc.settings",
+        PYTHONPATH=str(TESTS_DIR),
+    )
+    env.update(overrides)
+    return env
+
+
+def _django(*args: str, env: dict) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "django", *args],
+        cwd=TESTS_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_check_deploy_passes_without_a_warning_in_production():
+    result = _django("check", "--deploy", "--fail-level", "WARNING", env=_production_env())
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_a_production_process_without_a_secret_key_refuses_to_start():
+    env = _production_env()
+    del env["DJANGO_SECRET_KEY"]
+
+    result = _django("check", env=env)
+
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY must be set when DJANGO_ENV=production" in result.stderr

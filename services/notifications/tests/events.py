@@ -1,0 +1,56 @@
+"""Deliver the events notifications consumes, shaped as their producers publish them."""
+
+import uuid
+
+from common.events.testing import deliver
+from notifications.handlers import HANDLERS
+
+ITEMS = [{"product": "p-1", "name": "Blue mug", "quantity": 2, "price": "12.50"}]
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def user_registered(user_id: str, email: str, *, name: str = "Ann", event_id=None) -> bool:
+    data = {"userId": user_id, "email": email, "name": name, "registeredAt": "2026-11-26T12:00:00Z"}
+    return deliver(HANDLERS, "user-registered", data, key=user_id, event_id=event_id)
+
+
+def order_confirmed(order_id: str, user_id: str, email: str, *, event_id=None) -> bool:
+    data = {
+        "orderId": order_id,
+        "userId": user_id,
+        "userEmail": email,
+        "totalAmount": "25.00",
+        "items": ITEMS,
+        "confirmedAt": "2026-11-26T12:00:02Z",
+    }
+    return deliver(HANDLERS, "order-confirmed", data, key=order_id, event_id=event_id)
+
+
+def order_cancelled(order_id: str, user_id: str, email: str, *, reason: str) -> bool:
+    data = {
+        "orderId": order_id,
+        "userId": user_id,
+        "userEmail": email,
+        "reason": reason,
+        "previousStatus": "PAID",
+        "items": [{"product": "p-1", "quantity": 2}],
+        "totalAmount": "25.00",
+        "cancelledAt": "2026-11-26T12:00:03Z",
+    }
+    return deliver(HANDLERS, "order-cancelled", data, key=order_id)
+
+
+def payment_refunded(order_id: str, user_id: str, **extra) -> bool:
+    data = {
+        "orderId": order_id,
+        "paymentId": new_id(),
+        "amount": "25.00",
+        "userId": user_id,
+        "refundedAt": "2026-11-26T12:00:04Z",
+        "reason": "out_of_stock",
+        **extra,
+    }
+    return deliver(HANDLERS, "payment-refunded", data, key=order_id)

@@ -1,0 +1,137 @@
+import socket
+
+import pytest
+
+from common.events.models import InboxEvent
+from common.events.testing import published
+from notifications.models import Notification
+from notifications.services import UnknownRecipient
+from tests.events import new_id, order_cancelled, order_confirmed, payment_refunded, user_registered
+
+pytestmark = pytest.mark.django_db
+
+
+def test_registration_sends_a_welcome_email_and_announces_it(mailbox):
+    user, event_id = new_id(), new_id()
+
+    user_registered(user, "ann@example.com", name="Ann", event_id=event_id)
+
+    [message] = mailbox
+    assert message["To"] == "ann@example.com"
+    assert message["X-Envelope-To"] == "ann@example.com"
+    assert message["Subject"] == "Welcome to CommerceX, Ann"
+    assert "Hello Ann" in message.get_content()
+    notification = Notification.objects.get(user_id=user)
+    assert (notification.kind, notification.subject) == ("welcome", "Welcome to CommerceX, Ann")
+    [sent] = published("notification-sent")
+    assert sent.key == user
+    assert sent.payload["notificationId"] == str(notification.id)
+    assert sent.payload["kind"] == "welcome"
+    assert sent.payload["sourceEventId"] == event_id
+
+
+def test_an_event_delivered_twice_sends_one_email(mailbox):
+    event_id = new_id()
+
+    assert user_registered(new_id(), "bob@example.com", event_id=event_id) is True
+    assert user_registered(new_id(), "bob@example.com", event_id=event_id) is False
+
+    assert len(mailbox) == 1
+    assert Notification.objects.count() == 1
+    assert len(published("notification-sent")) == 1
+
+
+def test_the_notification_record_alone_prevents_a_second_email(mailbox):
+    order, user, event_id = new_id(), new_id(), new_id()
+    order_confirmed(order, user, "cy@example.com", event_id=event_id)
+    InboxEvent.objects.all().delete()  # as if the inbox had lost the event id
+
+    order_confirmed(order, user, "cy@example.com", event_id=event_id)
+
+    assert len(mailbox) == 1
+    assert Notification.objects.filter(source_event_id=event_id).count() == 1
+
+
+def test_order_confirmed_email_lists_the_order(mailbox):
+    order, user = new_id(), new_id()
+
+    order_confirmed(order, user, "dee@example.com")
+
+    [message] = mailbox
+    assert message["To"] == "dee@example.com"
+    assert message["Subject"] == f"Your order {order} is confirmed"
+    body = message.get_content()
+    assert "2 x Blue mug at 12.50" in body
+    assert "Total: 25.00" in body
+    assert Notification.objects.get().kind == "order_confirmed"
+
+
+@pytest.mark.parametrize(
+    ("reason", "kind", "subject"),
+    [
+        ("payment_declined", "payment_declined", "Your payment for order {order} was declined"),
+        ("out_of_stock", "out_of_stock", "Your order {order} was cancelled: out of stock"),
+        ("customer_request", "order_cancelled", "Your order {order} was cancelled"),
+    ],
+)
+def test_cancellation_email_says_why(mailbox, reason, kind, subject):
+    order = new_id()
+
+    order_cancelled(order, new_id(), "eve@example.com", reason=reason)
+
+    [message] = mailbox
+    assert message["Subject"] == subject.format(order=order)
+    assert Notification.objects.get().kind == kind
+
+
+def test_refund_email_goes_to_the_address_learnt_from_registration(mailbox):
+    user, order = new_id(), new_id()
+    user_registered(user, "fay@example.com", name="Fay")
+
+    payment_refunded(order, user)
+
+    refund = mailbox[-1]
+    assert refund["To"] == "fay@example.com"
+    assert refund["Subject"] == f"Refund of 25.00 for order {order}"
+    assert "Hello Fay" in refund.get_content()
+
+
+def test_refund_email_prefers_an_address_in_the_event(mailbox):
+    user_registered(user := new_id(), "old@example.com")
+
+    payment_refunded(new_id(), user, userEmail="new@example.com")
+
+    assert mailbox[-1]["To"] == "new@example.com"
+
+
+def test_refund_for_a_user_with_no_known_address_fails_for_a_retry(mailbox):
+    with pytest.raises(UnknownRecipient):
+        payment_refunded(new_id(), new_id())
+
+    assert mailbox == []
+    assert Notification.objects.count() == 0
+    assert InboxEvent.objects.count() == 0
+
+
+def _closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_smtp_down_fails_the_event_and_records_nothing_until_a_retry_succeeds(mailbox, settings):
+    user, event_id = new_id(), new_id()
+    real_port, settings.EMAIL_PORT = settings.EMAIL_PORT, _closed_port()
+
+    with pytest.raises(OSError):
+        user_registered(user, "gus@example.com", event_id=event_id)
+
+    assert Notification.objects.count() == 0
+    assert published("notification-sent") == []
+    assert InboxEvent.objects.filter(event_id=event_id).count() == 0
+
+    settings.EMAIL_PORT = real_port
+    assert user_registered(user, "gus@example.com", event_id=event_id) is True
+
+    assert [message["To"] for message in mailbox] == ["gus@example.com"]
+    assert Notification.objects.count() == 1

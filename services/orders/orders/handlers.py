@@ -1,0 +1,79 @@
+"""Events the orders service consumes: the catalogue copy and every step of the order saga."""
+
+from datetime import UTC, datetime
+
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from common.events import Event
+from orders import catalogue, services
+
+
+def _time(value: str) -> datetime:
+    """Parse an event's ISO 8601 time; a time without a zone is taken as UTC."""
+    moment = parse_datetime(value)
+    if moment is None:
+        raise ValueError(f"not an ISO 8601 time: {value!r}")
+    return moment if timezone.is_aware(moment) else timezone.make_aware(moment, UTC)
+
+
+def on_product_created(event: Event) -> None:
+    data = event.data
+    catalogue.catalogue_product_upsert(
+        product_id=data["productId"],
+        name=data["name"],
+        price=data["price"],
+        version_at=_time(data["createdAt"]),
+    )
+
+
+def on_product_updated(event: Event) -> None:
+    data = event.data
+    catalogue.catalogue_product_upsert(
+        product_id=data["productId"],
+        name=data["name"],
+        price=data["price"],
+        version_at=_time(data["updatedAt"]),
+    )
+
+
+def on_product_deleted(event: Event) -> None:
+    catalogue.catalogue_product_delete(
+        product_id=event.data["productId"], deleted_at=_time(event.data["deletedAt"])
+    )
+
+
+def on_payment_completed(event: Event) -> None:
+    services.order_apply_payment(
+        order_id=event.data["orderId"],
+        payment_id=event.data["paymentId"],
+        succeeded=event.data["status"] == "SUCCESS",
+        cause_event_id=event.id,
+    )
+
+
+def on_payment_refunded(event: Event) -> None:
+    services.order_record_refund(
+        order_id=event.data["orderId"],
+        payment_id=event.data["paymentId"],
+        refunded_at=_time(event.data["refundedAt"]),
+    )
+
+
+def on_inventory_updated(event: Event) -> None:
+    services.order_confirm(order_id=event.data["orderId"], cause_event_id=event.id)
+
+
+def on_inventory_rejected(event: Event) -> None:
+    services.order_reject_for_stock(order_id=event.data["orderId"], cause_event_id=event.id)
+
+
+HANDLERS = {
+    "product-created": on_product_created,
+    "product-updated": on_product_updated,
+    "product-deleted": on_product_deleted,
+    "payment-completed": on_payment_completed,
+    "payment-refunded": on_payment_refunded,
+    "inventory-updated": on_inventory_updated,
+    "inventory-rejected": on_inventory_rejected,
+}

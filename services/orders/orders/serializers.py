@@ -1,0 +1,71 @@
+"""Input and output shapes of the orders API."""
+
+from rest_framework import serializers
+
+from orders.models import Order, OrderItem
+
+MAX_LINES = 100
+MAX_QUANTITY = 10_000
+DEFAULT_PAYMENT_METHOD = "tok_visa"
+
+
+class StrictIntegerField(serializers.IntegerField):
+    """Accept only a JSON integer: not 1.5, "2", true or 2.0."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictCharField(serializers.CharField):
+    """Accept only a JSON string (DRF's CharField would turn 5 into "5")."""
+
+    default_error_messages = {"invalid": "Must be a string."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class OrderLineInputSerializer(serializers.Serializer):
+    product = StrictCharField(max_length=64)
+    quantity = StrictIntegerField(
+        min_value=1,
+        max_value=MAX_QUANTITY,
+        error_messages={"invalid": "Must be a whole number (a JSON integer) of at least 1."},
+    )
+
+
+class OrderCreateInputSerializer(serializers.Serializer):
+    """Only products and quantities are read: a price, name, user or total sent along is ignored."""
+
+    items = serializers.ListField(child=OrderLineInputSerializer(), allow_empty=False, max_length=MAX_LINES)
+    payment_method = StrictCharField(required=False, max_length=64, default=DEFAULT_PAYMENT_METHOD)
+
+    def validate_items(self, items):
+        seen = set()
+        for item in items:
+            if item["product"] in seen:
+                raise serializers.ValidationError(
+                    f"Product {item['product']} appears more than once; send one line per product."
+                )
+            seen.add(item["product"])
+        return items
+
+
+class OrderItemOutputSerializer(serializers.ModelSerializer):
+    product = serializers.CharField(source="product_id")
+
+    class Meta:
+        model = OrderItem
+        fields = ["product", "name", "quantity", "unit_price"]
+
+
+class OrderOutputSerializer(serializers.ModelSerializer):
+    items = OrderItemOutputSerializer(many=True)
+
+    class Meta:
+        model = Order
+        fields = ["id", "status", "items", "total_amount", "cancellation_reason", "created_at"]

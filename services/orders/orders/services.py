@@ -1,0 +1,299 @@
+"""Write operations of the orders service: place, move through the saga, cancel, ship, retry."""
+
+import logging
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from rest_framework import exceptions
+
+from common.events import publish
+from orders import catalogue
+from orders.models import Order, OrderItem, OrderTransition
+
+logger = logging.getLogger(__name__)
+
+Status = Order.Status
+Reason = Order.CancellationReason
+MAX_TOTAL = Decimal("99999999999999.99")  # what Order.total_amount can hold
+
+
+@dataclass(frozen=True)
+class OrderLine:
+    product: str
+    quantity: int
+
+
+# --- event payloads -------------------------------------------------------------------------
+
+
+def _lines(order: Order) -> list[dict]:
+    return [
+        {"product": item.product_id, "name": item.name, "quantity": item.quantity, "price": item.unit_price}
+        for item in order.items.all()
+    ]
+
+
+def _quantities(order: Order) -> list[dict]:
+    return [{"product": item.product_id, "quantity": item.quantity} for item in order.items.all()]
+
+
+def _publish_order_created(order: Order) -> None:
+    publish(
+        event_type="order-created",
+        key=str(order.id),
+        data={
+            "orderId": str(order.id),
+            "userId": order.user_id,
+            "userEmail": order.user_email,
+            "items": _lines(order),
+            "totalAmount": order.total_amount,
+            "paymentMethod": order.payment_method,
+            "createdAt": order.created_at,
+        },
+    )
+
+
+def _publish_order_cancelled(order: Order, *, previous_status: str) -> None:
+    publish(
+        event_type="order-cancelled",
+        key=str(order.id),
+        data={
+            "orderId": str(order.id),
+            "userId": order.user_id,
+            "userEmail": order.user_email,
+            "reason": order.cancellation_reason,
+            "previousStatus": previous_status,
+            "items": _quantities(order),
+            "totalAmount": order.total_amount,
+            "cancelledAt": order.status_changed_at,
+        },
+    )
+
+
+def _publish_order_confirmed(order: Order) -> None:
+    publish(
+        event_type="order-confirmed",
+        key=str(order.id),
+        data={
+            "orderId": str(order.id),
+            "userId": order.user_id,
+            "userEmail": order.user_email,
+            "totalAmount": order.total_amount,
+            "items": _lines(order),
+            "confirmedAt": order.status_changed_at,
+        },
+    )
+
+
+def _publish_order_shipped(order: Order) -> None:
+    publish(
+        event_type="order-shipped",
+        key=str(order.id),
+        data={
+            "orderId": str(order.id),
+            "userId": order.user_id,
+            "userEmail": order.user_email,
+            "shippedAt": order.status_changed_at,
+        },
+    )
+
+
+# --- status machine -------------------------------------------------------------------------
+
+
+def _transition(order: Order, to_status: str, *, reason: str = "", cause_event_id: str = "") -> str:
+    """Move `order` (locked by the caller) to `to_status`, record the step; return the old status."""
+    previous = order.status
+    order.status = to_status
+    order.cancellation_reason = reason if to_status == Status.CANCELLED else None
+    order.status_changed_at = timezone.now()
+    order.save(update_fields=["status", "cancellation_reason", "status_changed_at"])
+    OrderTransition.objects.create(
+        order=order, from_status=previous, to_status=to_status, reason=reason, cause_event_id=cause_event_id
+    )
+    return previous
+
+
+def _locked_order(order_id: str) -> Order | None:
+    try:
+        order_uuid = uuid.UUID(str(order_id))
+    except ValueError:
+        return None
+    return Order.objects.select_for_update().filter(id=order_uuid).first()
+
+
+def _cancel(order: Order, *, reason: str, cause_event_id: str = "") -> None:
+    previous = _transition(order, Status.CANCELLED, reason=reason, cause_event_id=cause_event_id)
+    _publish_order_cancelled(order, previous_status=previous)
+
+
+# --- placing an order -----------------------------------------------------------------------
+
+
+def _unknown_products_error(lines: list[OrderLine], found: dict) -> exceptions.ValidationError:
+    errors = [{} if line.product in found else {"product": ["Unknown product."]} for line in lines]
+    return exceptions.ValidationError({"items": errors})
+
+
+def order_place(
+    *, user_id: str, user_email: str, lines: list[OrderLine], payment_method: str, idempotency_key: str | None
+) -> tuple[Order, bool]:
+    """Price `lines` from the catalogue copy and record the order with its `order-created` event.
+
+    Returns (order, created); with an `idempotency_key` this user already used, the first
+    order is returned instead of a new one (created False).
+    """
+    products = catalogue.catalogue_products_resolve(product_ids=[line.product for line in lines])
+    if len(products) != len({line.product for line in lines}):
+        raise _unknown_products_error(lines, products)
+    total = sum((products[line.product].price * line.quantity for line in lines), Decimal("0.00"))
+    if total > MAX_TOTAL:
+        raise exceptions.ValidationError({"items": ["The order total is too large."]})
+    try:
+        with transaction.atomic():
+            now = timezone.now()
+            order = Order.objects.create(
+                user_id=user_id,
+                user_email=user_email,
+                payment_method=payment_method,
+                total_amount=total,
+                idempotency_key=idempotency_key,
+                status_changed_at=now,
+            )
+            OrderItem.objects.bulk_create(
+                OrderItem(
+                    order=order,
+                    product_id=line.product,
+                    name=products[line.product].name,
+                    quantity=line.quantity,
+                    unit_price=products[line.product].price,
+                )
+                for line in lines
+            )
+            OrderTransition.objects.create(order=order, to_status=Status.PENDING)
+            _publish_order_created(order)
+    except IntegrityError:
+        if idempotency_key is None:
+            raise
+        # A concurrent request with the same key committed first: answer with its order.
+        existing = Order.objects.filter(user_id=user_id, idempotency_key=idempotency_key).first()
+        if existing is None:
+            raise
+        return existing, False
+    return order, True
+
+
+# --- the saga, driven by events -------------------------------------------------------------
+
+
+@transaction.atomic
+def order_apply_payment(*, order_id: str, payment_id: str, succeeded: bool, cause_event_id: str) -> None:
+    """Record a payment result: SUCCESS → PAID; FAILED → CANCELLED/payment_declined."""
+    order = _locked_order(order_id)
+    if order is None:
+        logger.warning("payment for an unknown order ignored", extra={"order_id": order_id})
+        return
+    if not order.payment_id:
+        order.payment_id = payment_id
+        order.save(update_fields=["payment_id"])
+    if order.status != Status.PENDING:
+        # PAID already (duplicate), CONFIRMED (stock answered first) or final: nothing moves.
+        return
+    if succeeded:
+        _transition(order, Status.PAID, cause_event_id=cause_event_id)
+    else:
+        _cancel(order, reason=Reason.PAYMENT_DECLINED, cause_event_id=cause_event_id)
+
+
+@transaction.atomic
+def order_confirm(*, order_id: str, cause_event_id: str) -> None:
+    """Stock was deducted: PENDING or PAID → CONFIRMED, announced with `order-confirmed`."""
+    order = _locked_order(order_id)
+    if order is None:
+        logger.warning("stock update for an unknown order ignored", extra={"order_id": order_id})
+        return
+    if order.status not in (Status.PENDING, Status.PAID):
+        return
+    _transition(order, Status.CONFIRMED, cause_event_id=cause_event_id)
+    _publish_order_confirmed(order)
+
+
+@transaction.atomic
+def order_reject_for_stock(*, order_id: str, cause_event_id: str) -> None:
+    """Stock was short: PENDING or PAID → CANCELLED/out_of_stock (payments refunds)."""
+    order = _locked_order(order_id)
+    if order is None:
+        logger.warning("stock rejection for an unknown order ignored", extra={"order_id": order_id})
+        return
+    if order.status not in (Status.PENDING, Status.PAID):
+        return
+    _cancel(order, reason=Reason.OUT_OF_STOCK, cause_event_id=cause_event_id)
+
+
+@transaction.atomic
+def order_record_refund(*, order_id: str, payment_id: str, refunded_at) -> None:
+    """Note that the order's payment was refunded (the first refund time is kept)."""
+    order = _locked_order(order_id)
+    if order is None:
+        logger.warning("refund for an unknown order ignored", extra={"order_id": order_id})
+        return
+    if order.refunded_at is None:
+        order.refunded_at = refunded_at
+        order.payment_id = order.payment_id or payment_id
+        order.save(update_fields=["refunded_at", "payment_id"])
+
+
+# --- actions by people ----------------------------------------------------------------------
+
+
+class OrderNotCancellable(exceptions.ValidationError):
+    def __init__(self):
+        super().__init__({"status": ["A shipped order can no longer be cancelled."]})
+
+
+@transaction.atomic
+def order_cancel(*, order_id) -> Order:
+    """Cancel at the customer's (or an admin's) request; cancelling a cancelled order changes nothing."""
+    order = _locked_order(order_id)
+    if order is None:
+        raise exceptions.NotFound()
+    if order.status == Status.SHIPPED:
+        raise OrderNotCancellable()
+    if order.status != Status.CANCELLED:
+        _cancel(order, reason=Reason.CUSTOMER_REQUEST)
+    return order
+
+
+class OrderNotShippable(Exception):
+    pass
+
+
+@transaction.atomic
+def order_ship(*, order_id) -> Order:
+    """Mark a CONFIRMED order shipped and announce it; anything else raises OrderNotShippable."""
+    order = _locked_order(order_id)
+    if order is None or order.status != Status.CONFIRMED:
+        raise OrderNotShippable(f"only a CONFIRMED order can be shipped (order {order_id})")
+    _transition(order, Status.SHIPPED)
+    _publish_order_shipped(order)
+    return order
+
+
+@transaction.atomic
+def order_retry_saga(*, order_id) -> bool:
+    """Re-publish the event a stalled PENDING/PAID order waits on (with a new event id).
+
+    Both wait on the answer to `order-created`: payments charges an order once (by order id)
+    and answers a repeat by re-publishing its result, so the saga resumes either way.
+    """
+    order = _locked_order(order_id)
+    if order is None or order.status not in (Status.PENDING, Status.PAID):
+        return False
+    _publish_order_created(order)
+    order.retry_count += 1
+    order.last_retry_at = timezone.now()
+    order.save(update_fields=["retry_count", "last_retry_at"])
+    return True

@@ -1,0 +1,9 @@
+import pytest
+
+
+@pytest.mark.django_db
+def test_health_reports_up_with_database_connected(client):
+    response = client.get("/api/payments/health")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "UP", "service": "payments-service", "db": "CONNECTED"}

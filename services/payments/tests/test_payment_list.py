@@ -1,0 +1,62 @@
+"""GET /api/payments/?order=: the owner or an admin; anyone else sees nothing."""
+
+import pytest
+
+from common.events.testing import deliver
+from payments.handlers import HANDLERS
+from tests.conftest import inventory_rejected, order_created
+
+pytestmark = pytest.mark.django_db
+
+
+def _paid(user_id: str, **kwargs) -> dict:
+    order = order_created(user_id=user_id, **kwargs)
+    deliver(HANDLERS, "order-created", order)
+    return order
+
+
+def test_the_owner_sees_the_payment_of_an_order(customer):
+    order = _paid(customer.user_id, total="12.34")
+    _paid(customer.user_id)
+
+    body = customer.get(f"/api/payments/?order={order['orderId']}").json()
+
+    assert body["count"] == 1
+    assert set(body) == {"count", "next", "previous", "results"}
+    [payment] = body["results"]
+    assert set(payment) == {"id", "order", "amount", "status", "created_at"}
+    assert (payment["order"], payment["amount"], payment["status"]) == (order["orderId"], "12.34", "SUCCESS")
+
+
+def test_refunded_and_failed_payments_show_their_status(customer):
+    refunded = _paid(customer.user_id)
+    deliver(HANDLERS, "inventory-rejected", inventory_rejected(refunded))
+    failed = _paid(customer.user_id, method="tok_chargeDeclined")
+
+    statuses = {p["order"]: p["status"] for p in customer.get("/api/payments/").json()["results"]}
+
+    assert statuses == {refunded["orderId"]: "REFUNDED", failed["orderId"]: "FAILED"}
+
+
+def test_another_customer_gets_an_empty_page_and_an_admin_sees_it(customer, other_customer, admin):
+    order = _paid(customer.user_id)
+
+    stranger = other_customer.get(f"/api/payments/?order={order['orderId']}")
+    as_admin = admin.get(f"/api/payments/?order={order['orderId']}")
+
+    assert stranger.status_code == 200
+    assert stranger.json()["count"] == 0
+    assert stranger.json()["results"] == []
+    assert as_admin.json()["count"] == 1
+    assert other_customer.get("/api/payments/").json()["count"] == 0
+
+
+def test_an_unknown_or_odd_order_id_is_an_empty_page(customer):
+    for order_id in ["not-a-uuid", "", "%27%20OR%201%3D1"]:
+        response = customer.get(f"/api/payments/?order={order_id}")
+        assert response.status_code == 200
+        assert response.json()["count"] == 0
+
+
+def test_payments_need_a_token(client):
+    assert client.get("/api/payments/").status_code == 401

@@ -1,0 +1,241 @@
+"""Read-aside cache of product reads in Redis (django-redis, the `default` cache).
+
+- A miss loads from the database under a short per-key Redis lock; concurrent misses for
+  the same key wait for that load's result instead of querying too (stampede protection).
+- Readers fill an entry only if it is absent (SET NX). A write drops the product's entry
+  and renews the list generation at once, then, when its transaction commits, stores the
+  committed product and renews the generation again. A reader that loaded the old row
+  before the commit can therefore not put it back after the write has returned.
+- List entries live under the current generation; renewing it retires every cached list.
+- A Redis failure is logged and the cache skipped for PRODUCTS_CACHE_RETRY_SECONDS, so
+  reads are served from the database; invalidations that failed are retried once Redis
+  answers again (entries also expire after PRODUCTS_CACHE_TTL).
+"""
+
+import contextlib
+import hashlib
+import json
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django_redis.exceptions import ConnectionInterrupted
+from redis.exceptions import LockError, RedisError
+
+logger = logging.getLogger(__name__)
+
+REDIS_ERRORS = (ConnectionInterrupted, RedisError, OSError)
+MISSING = object()
+# Cached in place of a product that does not exist (a cached 404).
+NOT_FOUND = {"__not_found__": True}
+GENERATION_KEY = "products:list:generation"
+
+
+@dataclass(frozen=True)
+class Cached:
+    value: Any
+    hit: bool
+
+
+class CacheUnavailable(Exception):
+    """Redis did not answer; the caller falls back to the database."""
+
+
+class _Breaker:
+    """Skip Redis for a moment after it failed, instead of paying a timeout per request."""
+
+    def __init__(self) -> None:
+        self._open_until = 0.0
+        self._lock = threading.Lock()
+
+    def is_open(self) -> bool:
+        return time.monotonic() < self._open_until
+
+    def trip(self, error: Exception) -> None:
+        with self._lock:
+            was_open = self.is_open()
+            self._open_until = time.monotonic() + settings.PRODUCTS_CACHE_RETRY_SECONDS
+        if not was_open:
+            logger.warning(
+                "redis unavailable: product reads are served from the database",
+                extra={"error": repr(error.__cause__ or error)},
+            )
+
+    def reset(self) -> None:
+        self._open_until = 0.0
+
+
+breaker = _Breaker()
+# Products whose invalidation failed while Redis was down: retried when it is back.
+_pending_lock = threading.Lock()
+_pending: set[str] = set()
+
+
+def reset() -> None:
+    """Forget this process's view of Redis health and pending invalidations (for tests)."""
+    breaker.reset()
+    with _pending_lock:
+        _pending.clear()
+
+
+def _call(operation: Callable, *args, **kwargs):
+    try:
+        return operation(*args, **kwargs)
+    except REDIS_ERRORS as error:
+        breaker.trip(error)
+        raise CacheUnavailable from error
+
+
+def _client():
+    return cache.client
+
+
+def _ttl() -> int:
+    return settings.PRODUCTS_CACHE_TTL
+
+
+def detail_key(product_id) -> str:
+    return f"products:detail:{product_id}"
+
+
+def list_key(params: dict) -> str:
+    """Return the key of one list page under the current generation."""
+    digest = hashlib.sha256(json.dumps(params, sort_keys=True, default=str).encode()).hexdigest()[:32]
+    return f"products:list:{_generation()}:{digest}"
+
+
+def _generation() -> str:
+    client = _client()
+    generation = _call(client.get, GENERATION_KEY, MISSING)
+    if generation is MISSING:
+        fresh = uuid.uuid4().hex
+        if _call(client.set, GENERATION_KEY, fresh, None, nx=True):
+            return fresh
+        generation = _call(client.get, GENERATION_KEY, fresh)
+    return generation
+
+
+def _renew_generation() -> None:
+    _call(_client().set, GENERATION_KEY, uuid.uuid4().hex, None)
+
+
+def _acquire(key: str):
+    """Try to take the key's load lock.
+
+    Return (entry, None) if the entry got filled meanwhile, (MISSING, lock) if the caller is
+    to load it, or (MISSING, None) if another reader holds the lock.
+    """
+    lock = _client().lock(f"{key}:lock", timeout=settings.PRODUCTS_CACHE_LOCK_SECONDS, thread_local=False)
+    if not _call(lock.acquire, blocking=False):
+        return MISSING, None
+    try:
+        value = _call(_client().get, key, MISSING)  # a loader may have finished just before
+    except CacheUnavailable:
+        _release(lock)
+        raise
+    if value is not MISSING:
+        _release(lock)
+        return value, None
+    return MISSING, lock
+
+
+def _release(lock) -> None:
+    # Expired, or Redis went away: either way the lock times out on its own.
+    with contextlib.suppress(LockError, *REDIS_ERRORS):
+        lock.release()
+
+
+def _await(key: str):
+    """Poll for the entry another reader is loading; return it, or MISSING and our own lock."""
+    deadline = time.monotonic() + settings.PRODUCTS_CACHE_WAIT_SECONDS
+    delay = 0.005
+    client = _client()
+    while time.monotonic() < deadline:
+        time.sleep(delay)
+        delay = min(delay * 2, 0.05)
+        value = _call(client.get, key, MISSING)
+        if value is not MISSING:
+            return value, None
+        if not _call(client.has_key, f"{key}:lock"):
+            # The loader gave up (its query failed): take over rather than wait out the deadline.
+            value, lock = _acquire(key)
+            if value is not MISSING or lock is not None:
+                return value, lock
+    return MISSING, None
+
+
+def read_through(key_for: Callable[[], str], load: Callable[[], Any]) -> Cached:
+    """Return the cached value of `key_for()`, or `load()` it once and cache it.
+
+    `key_for` is called only when Redis is in use (list keys need a Redis round trip).
+    """
+    if breaker.is_open():
+        return Cached(load(), hit=False)
+    _retry_pending()
+    lock = None
+    try:
+        key = key_for()
+        value = _call(_client().get, key, MISSING)
+        if value is not MISSING:
+            return Cached(value, hit=True)
+        value, lock = _acquire(key)
+        if value is MISSING and lock is None:
+            value, lock = _await(key)
+        if value is not MISSING:
+            return Cached(value, hit=True)
+    except CacheUnavailable:
+        return Cached(load(), hit=False)
+    try:
+        value = load()
+        with contextlib.suppress(CacheUnavailable):
+            _call(_client().set, key, value, _ttl(), nx=True)
+    finally:
+        if lock is not None:
+            _release(lock)
+    return Cached(value, hit=False)
+
+
+def product_changed(*, product_id, load: Callable[[], dict | None]) -> None:
+    """Invalidate a product's cached reads now, and store its committed state after commit.
+
+    `load` reads the product's current representation (None once it is deleted).
+    """
+    product_id = str(product_id)
+    _forget(product_id)
+    transaction.on_commit(lambda: _store(product_id, load), robust=True)
+
+
+def _forget(product_id: str) -> None:
+    try:
+        _call(_client().delete, detail_key(product_id))
+        _renew_generation()
+    except CacheUnavailable:
+        with _pending_lock:
+            _pending.add(product_id)
+
+
+def _store(product_id: str, load: Callable[[], dict | None]) -> None:
+    value = load()
+    try:
+        _call(_client().set, detail_key(product_id), NOT_FOUND if value is None else value, _ttl())
+        _renew_generation()
+    except CacheUnavailable:
+        with _pending_lock:
+            _pending.add(product_id)
+
+
+def _retry_pending() -> None:
+    if not _pending:
+        return
+    with _pending_lock:
+        product_ids = set(_pending)
+        _pending.clear()
+    for product_id in product_ids:
+        _forget(product_id)

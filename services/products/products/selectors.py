@@ -1,0 +1,69 @@
+"""Read operations of the products service; API reads go through the read-aside cache."""
+
+import uuid
+
+from django.core.paginator import InvalidPage, Paginator
+from rest_framework.exceptions import NotFound
+
+from products import cache as product_cache
+from products.filters import ProductFilter
+from products.models import Product
+from products.serializers import ProductOutputSerializer
+
+
+def parse_product_id(value) -> uuid.UUID | None:
+    """Return `value` as a UUID, or None when it cannot be a product id."""
+    try:
+        return value if isinstance(value, uuid.UUID) else uuid.UUID(str(value))
+    except (TypeError, ValueError, AttributeError):
+        return None
+
+
+def product_queryset():
+    return Product.objects.all()
+
+
+def product_get(*, product_id) -> Product | None:
+    product_id = parse_product_id(product_id)
+    return None if product_id is None else Product.objects.filter(pk=product_id).first()
+
+
+def product_data(*, product_id) -> dict | None:
+    """Return the API representation of a product from the database, or None."""
+    product = product_get(product_id=product_id)
+    return None if product is None else dict(ProductOutputSerializer(product).data)
+
+
+def product_detail(*, product_id: uuid.UUID) -> product_cache.Cached:
+    """Return the product's representation (None when it does not exist), cached."""
+    cached = product_cache.read_through(
+        lambda: product_cache.detail_key(product_id), lambda: product_data(product_id=product_id)
+    )
+    value = None if cached.value == product_cache.NOT_FOUND else cached.value
+    return product_cache.Cached(value, cached.hit)
+
+
+def product_page(*, filterset: ProductFilter, page: str, page_size: int) -> product_cache.Cached:
+    """Return one page of the filtered list, {count, page, num_pages, results}, cached.
+
+    `filterset` must be valid; `page` is a page number or "last". An invalid page raises
+    NotFound (and is not cached).
+    """
+    params = {**filterset.form.cleaned_data, "page": page, "page_size": page_size}
+    return product_cache.read_through(
+        lambda: product_cache.list_key(params), lambda: _load_page(filterset.qs, page, page_size)
+    )
+
+
+def _load_page(queryset, page: str, page_size: int) -> dict:
+    paginator = Paginator(queryset, page_size)
+    try:
+        current = paginator.page(paginator.num_pages if page == "last" else page)
+    except InvalidPage as error:
+        raise NotFound("Invalid page.") from error
+    return {
+        "count": paginator.count,
+        "page": current.number,
+        "num_pages": paginator.num_pages,
+        "results": [dict(row) for row in ProductOutputSerializer(current.object_list, many=True).data],
+    }

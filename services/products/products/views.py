@@ -1,0 +1,123 @@
+"""HTTP endpoints of the products service: the catalogue, read-aside cached."""
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import status, viewsets
+from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.response import Response
+from rest_framework.utils.urls import remove_query_param, replace_query_param
+
+from common.auth import IsAdminOrReadOnly
+from products import selectors, services
+from products.filters import ProductFilter
+from products.serializers import (
+    ProductCreateInputSerializer,
+    ProductOutputSerializer,
+    ProductUpdateInputSerializer,
+)
+
+CACHE_HEADER = "X-Cache"
+
+
+def _cached_response(data, *, hit: bool, status_code: int = status.HTTP_200_OK) -> Response:
+    response = Response(data, status=status_code)
+    response[CACHE_HEADER] = "HIT" if hit else "MISS"
+    return response
+
+
+CACHE_HEADER_DOC = OpenApiParameter(
+    CACHE_HEADER,
+    location=OpenApiParameter.HEADER,
+    response=True,
+    enum=["HIT", "MISS"],
+    description="HIT when served from the Redis cache, MISS when read from the database.",
+)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List products (filtered, ordered, paginated)", parameters=[CACHE_HEADER_DOC]),
+    retrieve=extend_schema(summary="Read one product", parameters=[CACHE_HEADER_DOC]),
+    create=extend_schema(
+        summary="Add a product (admin); `stock` is its initial stock",
+        request=ProductCreateInputSerializer,
+        responses={201: ProductOutputSerializer},
+    ),
+    update=extend_schema(
+        summary="Replace a product's catalogue fields (admin); `stock` is ignored",
+        request=ProductUpdateInputSerializer,
+        responses={200: ProductOutputSerializer},
+    ),
+    partial_update=extend_schema(
+        summary="Change some catalogue fields (admin); `stock` is ignored",
+        request=ProductUpdateInputSerializer,
+        responses={200: ProductOutputSerializer},
+    ),
+    destroy=extend_schema(summary="Remove a product (admin)"),
+)
+class ProductViewSet(viewsets.GenericViewSet):
+    """The catalogue: anyone reads (from the cache when it can), admins write."""
+
+    permission_classes = [IsAdminOrReadOnly]
+    serializer_class = ProductOutputSerializer
+    filterset_class = ProductFilter
+    queryset = selectors.product_queryset()
+    lookup_value_regex = "[^/]+"
+
+    def list(self, request):
+        filterset = ProductFilter(request.query_params, queryset=selectors.product_queryset())
+        if not filterset.is_valid():
+            raise ValidationError(filterset.errors)
+        page = request.query_params.get(self.paginator.page_query_param) or "1"
+        if not (page.isdigit() and len(page) < 10) and page != "last":
+            raise NotFound("Invalid page.")
+        cached = selectors.product_page(
+            filterset=filterset, page=page, page_size=self.paginator.get_page_size(request)
+        )
+        return _cached_response(self._page_body(request, cached.value), hit=cached.hit)
+
+    def _page_body(self, request, page: dict) -> dict:
+        url, number, query = request.build_absolute_uri(), page["page"], self.paginator.page_query_param
+        following = replace_query_param(url, query, number + 1) if number < page["num_pages"] else None
+        if number <= 1:
+            previous = None
+        elif number == 2:
+            previous = remove_query_param(url, query)
+        else:
+            previous = replace_query_param(url, query, number - 1)
+        return {"count": page["count"], "next": following, "previous": previous, "results": page["results"]}
+
+    def retrieve(self, request, pk=None):
+        product_id = selectors.parse_product_id(pk)
+        if product_id is None:
+            raise NotFound()
+        cached = selectors.product_detail(product_id=product_id)
+        if cached.value is None:
+            return _cached_response({"detail": "Not found."}, hit=cached.hit, status_code=404)
+        return _cached_response(cached.value, hit=cached.hit)
+
+    def create(self, request):
+        serializer = ProductCreateInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        product = services.product_create(**serializer.validated_data)
+        return Response(ProductOutputSerializer(product).data, status=status.HTTP_201_CREATED)
+
+    def update(self, request, pk=None):
+        return self._update(request, pk, partial=False)
+
+    def partial_update(self, request, pk=None):
+        return self._update(request, pk, partial=True)
+
+    def _update(self, request, pk, *, partial: bool) -> Response:
+        product_id = selectors.parse_product_id(pk)
+        if product_id is None:
+            raise NotFound()
+        serializer = ProductUpdateInputSerializer(data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        product = services.product_update(product_id=product_id, **serializer.validated_data)
+        return Response(ProductOutputSerializer(product).data)
+
+    def destroy(self, request, pk=None):
+        product_id = selectors.parse_product_id(pk)
+        if product_id is None:
+            raise NotFound()
+        services.product_delete(product_id=product_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)

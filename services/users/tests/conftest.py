@@ -1,0 +1,41 @@
+"""Fixtures of the users service's tests: an isolated Redis key space and account helpers."""
+
+import uuid
+
+import pytest
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+PASSWORD = "Correct-Horse-9-Battery"
+
+
+@pytest.fixture(autouse=True)
+def isolated_cache(settings):
+    """Give each test its own Redis key prefix: rate-limit counters never leak between tests.
+
+    Redis is shared with other suites running at the same time, so this test's keys are
+    deleted by prefix afterwards; Redis is never flushed.
+    """
+    caches = {name: dict(config) for name, config in settings.CACHES.items()}
+    caches["default"]["KEY_PREFIX"] = f"test-users-{uuid.uuid4().hex}"
+    settings.CACHES = caches
+    yield
+    cache.delete_pattern("*")
+
+
+@pytest.fixture
+def api():
+    return APIClient()
+
+
+@pytest.fixture
+def register(api, db):
+    """Register an account through the API; return the response body."""
+
+    def _register(*, email: str | None = None, password: str = PASSWORD, name: str = "Ada Lovelace", **extra):
+        body = {"name": name, "email": email or f"{uuid.uuid4().hex[:12]}@example.com", "password": password}
+        response = api.post("/api/auth/register", {**body, **extra}, format="json")
+        assert response.status_code == 201, response.content
+        return response.json()
+
+    return _register
