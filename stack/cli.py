@@ -69,6 +69,12 @@ def cmd_ctl(args) -> int:
     return control(args.action, args.child, timeout=args.timeout)
 
 
+def cmd_bench(args) -> int:
+    from bench.run import run_bench
+
+    return run_bench(quick=args.quick)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="manage_all.py", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -94,6 +100,10 @@ def build_parser() -> argparse.ArgumentParser:
     test.set_defaults(func=cmd_test)
 
     sub.add_parser("lint", help="ruff and import-linter").set_defaults(func=cmd_lint)
+
+    bench = sub.add_parser("bench", help="throughput and latency beside this machine's ceilings")
+    bench.add_argument("--quick", action="store_true", help="a few seconds per scenario (CI)")
+    bench.set_defaults(func=cmd_bench)
     return parser
 
 

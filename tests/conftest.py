@@ -4,7 +4,6 @@ import uuid
 
 import httpx
 import pytest
-
 from events import EventLog
 from system import System, wait_until
 
@@ -85,7 +84,12 @@ def new_product(api, admin):
     """Create a product as admin and wait until orders and inventory know it."""
 
     def make(*, price: str = "10.00", stock: int = 10, name: str | None = None, **extra) -> dict:
-        body = {"name": name or f"E2E product {uuid.uuid4().hex[:8]}", "price": price, "stock": stock, **extra}
+        body = {
+            "name": name or f"E2E product {uuid.uuid4().hex[:8]}",
+            "price": price,
+            "stock": stock,
+            **extra,
+        }
         response = api.post("/api/products/", json=body, headers=admin["headers"])
         assert response.status_code == 201, response.text
         product = response.json()
@@ -129,7 +133,13 @@ def events(system, api):
     """Every message on the order-flow topics since the session started, read from the broker."""
     log = EventLog(
         system.kafka_bootstrap_servers,
-        topics=["order-created", "payment-completed", "order-cancelled", "payment-refunded", "user-registered"],
+        topics=[
+            "order-created",
+            "payment-completed",
+            "order-cancelled",
+            "payment-refunded",
+            "user-registered",
+        ],
     )
     log.start()
     yield log

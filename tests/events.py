@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 from confluent_kafka import Consumer
 from confluent_kafka.admin import AdminClient
-
 from system import wait_until
 
 

@@ -4,7 +4,6 @@ import json
 import uuid
 
 import pytest
-
 from system import VAR, existing_services, wait_until
 
 SECURITY_HEADERS = {"x-content-type-options": "nosniff", "x-frame-options": "DENY"}
@@ -51,7 +50,9 @@ def test_unknown_paths_answer_404_json(api, path):
     assert_security_headers(response)
 
 
-@pytest.mark.parametrize("path", ["/health", "/api/products/", "/api/users/profile", "/nope", "/api/auth/login"])
+@pytest.mark.parametrize(
+    "path", ["/health", "/api/products/", "/api/users/profile", "/nope", "/api/auth/login"]
+)
 def test_security_headers_appear_once_on_every_response(api, path):
     assert_security_headers(api.get(path))
 

@@ -59,7 +59,9 @@ def consumer(kafka):
 
 def publish_widget(name: str, amount: int = 1, *, key: str | None = None, **extra) -> OutboxEvent:
     with transaction.atomic():
-        return publish(event_type=WIDGET_COUNTED, key=key or name, data={"name": name, "amount": amount, **extra})
+        return publish(
+            event_type=WIDGET_COUNTED, key=key or name, data={"name": name, "amount": amount, **extra}
+        )
 
 
 def wait_for(predicate, *, timeout: float = 20.0, step=None, interval: float = 0.02):
@@ -134,7 +136,9 @@ def event_message(data: dict, *, key: str = "k", event_id: str | None = None, co
     return (message.value, key.encode(), list(message.headers.items())), event_id
 
 
-def produce_event(topic: str, data: dict, *, key: str = "k", event_id: str | None = None, correlation_id="") -> str:
+def produce_event(
+    topic: str, data: dict, *, key: str = "k", event_id: str | None = None, correlation_id=""
+) -> str:
     """Produce a well-formed widget-counted message straight to the broker; return its ce_id."""
     message, event_id = event_message(data, key=key, event_id=event_id, correlation_id=correlation_id)
     produce_many(topic, [message])
@@ -205,10 +209,8 @@ def log_lines(log: Path) -> list[dict]:
     lines = []
     for line in log.read_text(errors="replace").splitlines():
         if line.startswith("{"):
-            try:
+            with contextlib.suppress(ValueError):
                 lines.append(json.loads(line))
-            except ValueError:
-                pass
     return lines
 
 

@@ -7,8 +7,16 @@ from django.conf import settings
 
 from common.auth import IsOwnerOrAdmin, is_admin
 from common.testing import auth_header, make_access_token
+from http_fixtures import use_own_cache_prefix
 
 pytestmark = pytest.mark.urls("http_urls")
+
+
+@pytest.fixture(autouse=True)
+def _own_cache(settings):
+    """Rate-limit counters of this test's requests go to a key prefix of its own."""
+    yield from use_own_cache_prefix(settings)
+
 
 WHOAMI = "/api/testsvc/whoami/"
 

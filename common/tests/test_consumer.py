@@ -42,7 +42,9 @@ def test_the_same_event_delivered_twice_has_its_effect_once(kafka, consumer):
 
 
 def test_events_a_handler_publishes_carry_the_correlation_id_of_the_event_it_handled(kafka, consumer):
-    event_id = produce_event(kafka.topic, {"name": "echo", "amount": 1, "echo": True}, correlation_id="req-42")
+    event_id = produce_event(
+        kafka.topic, {"name": "echo", "amount": 1, "echo": True}, correlation_id="req-42"
+    )
 
     wait_for(lambda: Effect.objects.filter(event_id=event_id).exists(), step=consumer.poll_once)
 

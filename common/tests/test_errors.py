@@ -2,7 +2,16 @@ import httpx
 import pytest
 from django.test import Client
 
+from http_fixtures import use_own_cache_prefix
+
 pytestmark = pytest.mark.urls("http_urls")
+
+
+@pytest.fixture(autouse=True)
+def _own_cache(settings):
+    """Rate-limit counters of this test's requests go to a key prefix of its own."""
+    yield from use_own_cache_prefix(settings)
+
 
 ECHO = "/api/testsvc/echo/"
 

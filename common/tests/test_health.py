@@ -1,9 +1,16 @@
 import httpx
 import pytest
 
-from http_fixtures import unreachable_database
+from http_fixtures import unreachable_database, use_own_cache_prefix
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("http_urls")]
+
+
+@pytest.fixture(autouse=True)
+def _own_cache(settings):
+    """Rate-limit counters of this test's requests go to a key prefix of its own."""
+    yield from use_own_cache_prefix(settings)
+
 
 HEALTH = "/api/testsvc/health"
 

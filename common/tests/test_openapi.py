@@ -1,5 +1,13 @@
 import pytest
 
+from http_fixtures import use_own_cache_prefix
+
+
+@pytest.fixture(autouse=True)
+def _own_cache(settings):
+    """Rate-limit counters of this test's requests go to a key prefix of its own."""
+    yield from use_own_cache_prefix(settings)
+
 
 def test_the_schema_is_served_as_openapi(client):
     response = client.get("/api/testsvc/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")

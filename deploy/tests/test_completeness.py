@@ -1,6 +1,6 @@
 """Every process `manage_all.py up` starts also runs under docker compose and Kubernetes."""
 
-from conftest import by_kind
+from manifests import by_kind
 from processes import expected_processes
 
 from stack.registry import ROOT, SERVICES

@@ -1,21 +1,17 @@
 """docker-compose.yml: valid against the compose-spec schema, wired the way DEPLOY.md says."""
 
 import re
+from urllib.parse import urlsplit
 
 import pytest
 import yaml
-from conftest import COMPOSE_FILE, DEPLOY, run, tool
+from manifests import COMPOSE_FILE, DEPLOY, python_services, run, tool
 
 from stack.gateway import TEMPLATE, render_template
 from stack.registry import SERVICES
 
-PYTHON_IMAGE = "commercex:latest"
 REQUIRED_VARIABLE = re.compile(r"\$\{([A-Z_][A-Z0-9_]*):\?")
 EXAMPLE = DEPLOY / "compose.env.example"
-
-
-def python_services(compose: dict) -> dict[str, dict]:
-    return {name: spec for name, spec in compose["services"].items() if spec.get("image") == PYTHON_IMAGE}
 
 
 def check_compose_schema(path) -> tuple[int, str]:
@@ -31,7 +27,8 @@ def test_compose_file_matches_the_compose_spec_schema():
 def test_the_schema_check_rejects_a_broken_compose_file(tmp_path):
     broken = tmp_path / "docker-compose.yml"
     broken.write_text(
-        "services:\n  web:\n    image: x\n    depends_on:\n      db:\n        condition: when_it_feels_like_it\n"
+        "services:\n  web:\n    image: x\n    depends_on:\n"
+        "      db:\n        condition: when_it_feels_like_it\n"
     )
     code, output = check_compose_schema(broken)
     assert code != 0, output
@@ -146,3 +143,12 @@ def test_the_env_file_sets_every_variable_compose_requires(source, tmp_path):
     defined = {line.split("=", 1)[0] for line in text.splitlines() if re.match(r"^[A-Z_]+=", line)}
     assert required <= defined, f"missing in the {source} env file: {sorted(required - defined)}"
     assert len(required) >= 10
+
+
+def test_allowed_hosts_accept_the_health_check_and_the_orders_to_products_call(compose):
+    environment = compose["services"]["orders-web"]["environment"]
+    setting = re.fullmatch(r"\$\{DJANGO_ALLOWED_HOSTS:-(.+)\}", environment["DJANGO_ALLOWED_HOSTS"])
+    default_hosts = setting.group(1)
+    products_host = urlsplit(environment["PRODUCTS_SERVICE_URL"]).hostname
+    assert products_host in compose["services"]
+    assert {"localhost", products_host} <= set(default_hosts.split(","))

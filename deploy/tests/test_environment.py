@@ -5,9 +5,7 @@ import re
 from functools import cache
 
 import pytest
-from conftest import COMPOSE_FILE, DEPLOY, K8S
-from test_compose import python_services
-from test_kubernetes import config_env
+from manifests import COMPOSE_FILE, DEPLOY, K8S, config_env, python_services
 
 from stack.registry import ROOT, SERVICES
 

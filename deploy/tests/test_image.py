@@ -4,7 +4,8 @@ import re
 import shlex
 
 import pytest
-from conftest import DEPLOY, run, tool
+import yaml
+from manifests import COMPOSE_FILE, DEPLOY, K8S, config_env, interpolate, read_env_file, run, tool
 
 from stack.registry import ROOT, SERVICES
 
@@ -43,6 +44,12 @@ def entrypoint_env(tmp_path, **extra) -> dict:
 
 def test_dockerfile_passes_hadolint():
     result = run([tool("hadolint"), "--no-color", str(DOCKERFILE)])
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_shell_scripts_pass_shellcheck():
+    scripts = [ENTRYPOINT, DEPLOY / "postgres" / "init-databases.sh"]
+    result = run([tool("shellcheck"), "--shell=sh", *map(str, scripts)])
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -105,3 +112,37 @@ def test_await_migrations_waits_for_the_schema_then_passes(tmp_path, service):
     migrated = run(["sh", str(ENTRYPOINT), "migrate", "-v", "0"], env=env)
     assert migrated.returncode == 0, migrated.stderr[-3000:]
     assert run(["sh", str(ENTRYPOINT), "await-migrations"], env=env).returncode == 0
+
+
+@pytest.fixture(scope="module")
+def dotenv(tmp_path_factory) -> dict[str, str]:
+    """A .env as deploy/generate_env.py writes it: fresh secrets, a real RSA key pair."""
+    path = tmp_path_factory.mktemp("compose") / ".env"
+    result = run([tool("python"), str(DEPLOY / "generate_env.py"), "--output", str(path)])
+    assert result.returncode == 0, result.stderr
+    return read_env_file(path.read_text())
+
+
+@pytest.mark.parametrize("service", [service.name for service in SERVICES])
+def test_web_process_loads_in_production_with_the_compose_environment(service, dotenv, tmp_path):
+    """gunicorn --check-config imports the WSGI app with the flags the image uses, binding nothing."""
+    compose = yaml.safe_load(COMPOSE_FILE.read_text())
+    environment = interpolate(compose["services"][f"{service}-web"]["environment"], dotenv)
+    env = entrypoint_env(tmp_path, **environment)
+    assert env["DJANGO_ENV"] == "production"
+    result = run(["sh", str(ENTRYPOINT), "web", "--check-config"], env=env)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
+
+
+@pytest.mark.parametrize("service", [service.name for service in SERVICES])
+def test_web_process_loads_in_production_with_the_kubernetes_config_and_secrets(service, dotenv, tmp_path):
+    """commercex-config + identity + commercex-shared + commercex-<svc> are all production needs."""
+    secrets = {
+        doc["metadata"]["name"]: doc for doc in yaml.safe_load_all((K8S / "secrets.example.yaml").read_text())
+    }
+    environment = {**config_env(), "SERVICE": service}
+    for name in ("commercex-shared", f"commercex-{service}"):
+        environment.update({key: dotenv.get(key, "") for key in secrets[name]["stringData"]})
+    env = entrypoint_env(tmp_path, **environment)
+    result = run(["sh", str(ENTRYPOINT), "web", "--check-config"], env=env)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]

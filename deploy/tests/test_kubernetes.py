@@ -1,12 +1,14 @@
 """deploy/k8s: renders with kustomize, every object is valid Kubernetes, and is wired right."""
 
+from urllib.parse import urlsplit
+
 import pytest
 import yaml
-from conftest import K8S, by_kind, resource
 from kubernetes_validate import validate
+from manifests import K8S, by_kind, config_env, resource
 from processes import expected_processes
 
-from stack.gateway import TEMPLATE, render_template
+from stack.gateway import TEMPLATE, check_config, render_template, write_config
 from stack.registry import SERVICES
 
 # The oldest release the manifests target (the preStop `sleep` action is GA there).
@@ -14,18 +16,14 @@ KUBERNETES_VERSION = "1.33"
 KUSTOMIZE_KINDS = {"Kustomization", "Component"}
 
 
-def config_env() -> dict[str, str]:
-    lines = (K8S / "config.env").read_text().splitlines()
-    return dict(line.split("=", 1) for line in lines if line and not line.startswith("#"))
-
-
-def committed_manifests() -> list[tuple[str, dict]]:
+def committed_manifests() -> list:
     """Every Kubernetes object in a YAML file under deploy/k8s (kustomize files aside)."""
     found = []
     for path in sorted(K8S.rglob("*.yaml")):
         for doc in yaml.safe_load_all(path.read_text()):
             if doc and doc.get("kind") not in KUSTOMIZE_KINDS:
-                found.append((str(path.relative_to(K8S)), doc))
+                name = f"{path.relative_to(K8S)}:{doc['kind']}/{doc['metadata']['name']}"
+                found.append(pytest.param(doc, id=name))
     return found
 
 
@@ -36,8 +34,8 @@ def test_every_rendered_object_is_valid_kubernetes(rendered_k8s):
         validate(doc, KUBERNETES_VERSION, strict=True)
 
 
-@pytest.mark.parametrize("path,doc", committed_manifests(), ids=lambda value: str(value)[:60])
-def test_every_committed_manifest_is_valid_kubernetes(path, doc):
+@pytest.mark.parametrize("doc", committed_manifests())
+def test_every_committed_manifest_is_valid_kubernetes(doc):
     validate(doc, KUBERNETES_VERSION, strict=True)
 
 
@@ -81,6 +79,7 @@ def test_web_process_is_probed_on_its_health_endpoint_scaled_and_protected(rende
         assert check["port"] == "http"
         host = {header["name"]: header["value"] for header in check["httpHeaders"]}["Host"]
         assert host in allowed_hosts, f"{probe} Host {host} is refused by DJANGO_ALLOWED_HOSTS"
+    assert "replicas" not in resource(rendered_k8s, "Deployment", name)["spec"], "the HPA owns replicas"
     hpa = resource(rendered_k8s, "HorizontalPodAutoscaler", name)
     assert hpa["spec"]["scaleTargetRef"] == {"apiVersion": "apps/v1", "kind": "Deployment", "name": name}
     assert hpa["spec"]["minReplicas"] >= 2
@@ -110,15 +109,15 @@ def test_each_process_reads_the_config_and_only_its_own_service_secret(rendered_
             }
 
 
-def test_consumers_never_outnumber_partitions_and_relays_run_alone(rendered_k8s):
+def test_consumers_never_outnumber_partitions_and_relays_have_a_standby(rendered_k8s):
     partitions = int(config_env()["KAFKA_TOPIC_PARTITIONS"])
     for name, (_, command) in expected_processes().items():
         deployment = resource(rendered_k8s, "Deployment", name)
         if command == "consume":
             assert deployment["spec"]["replicas"] <= partitions
-        if command == "relay":
-            assert deployment["spec"]["replicas"] == 1
-            assert deployment["spec"]["strategy"]["type"] == "Recreate"
+        if command == "relay":  # one leader (advisory lock) and one standby
+            assert deployment["spec"]["replicas"] == 2
+            assert resource(rendered_k8s, "PodDisruptionBudget", name)["spec"]["maxUnavailable"] == 1
 
 
 def test_production_kafka_settings():
@@ -185,3 +184,37 @@ def test_secrets_are_referenced_never_committed(rendered_k8s):
         assert all("change-me" in value for value in example["stringData"].values()), name
     assert "JWT_PRIVATE_KEY" in examples["commercex-users"]["stringData"]
     assert sum("JWT_PRIVATE_KEY" in example["stringData"] for example in examples.values()) == 1
+
+
+def test_allowed_hosts_accept_the_orders_to_products_call(rendered_k8s):
+    config = config_env()
+    products_host = urlsplit(config["PRODUCTS_SERVICE_URL"]).hostname
+    assert resource(rendered_k8s, "Service", products_host)
+    assert products_host in config["DJANGO_ALLOWED_HOSTS"].split(",")
+
+
+def test_only_the_gateway_and_orders_reach_the_web_processes(rendered_k8s):
+    policy = resource(rendered_k8s, "NetworkPolicy", "web-from-gateway")
+    allowed = [peer["podSelector"]["matchLabels"] for peer in policy["spec"]["ingress"][0]["from"]]
+    assert allowed == [{"app.kubernetes.io/name": "gateway"}, {"app.kubernetes.io/name": "orders"}]
+    selected = policy["spec"]["podSelector"]["matchLabels"].items()
+    for service in SERVICES:
+        web_labels = resource(rendered_k8s, "Deployment", f"{service.name}-web")["spec"]["template"][
+            "metadata"
+        ]
+        assert selected <= web_labels["labels"].items()
+    gateway_labels = resource(rendered_k8s, "Deployment", "gateway")["spec"]["template"]["metadata"]["labels"]
+    assert allowed[0].items() <= gateway_labels.items()
+
+
+def test_gateway_real_ip_config_is_valid_nginx_beside_the_gateway_template(tmp_path):
+    """`nginx -t` on the gateway template plus real-ip.conf, both in one http block as in the pod."""
+    ports = {service.name: 40000 + index for index, service in enumerate(SERVICES)}
+    config = write_config(var=tmp_path, ports=ports, env={"GATEWAY_PORT": "40100"})
+    site = config.parent / "gateway.conf"
+    real_ip = (K8S / "gateway" / "real-ip.conf.template").read_text()
+    site.write_text(site.read_text() + "\n" + real_ip)
+    check_config(config)  # raises with nginx's message when invalid
+    site.write_text(site.read_text() + "\nset_real_ip_from not-an-address;\n")
+    with pytest.raises(RuntimeError, match="invalid gateway configuration"):
+        check_config(config)

@@ -5,7 +5,7 @@ import uuid
 from urllib.parse import urlsplit
 
 import pytest
-from conftest import DEPLOY, run
+from manifests import DEPLOY, run
 
 INIT_SCRIPT = DEPLOY / "postgres" / "init-databases.sh"
 

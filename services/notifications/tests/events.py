@@ -54,3 +54,8 @@ def payment_refunded(order_id: str, user_id: str, **extra) -> bool:
         **extra,
     }
     return deliver(HANDLERS, "payment-refunded", data, key=order_id)
+
+
+def order_shipped(order_id: str, user_id: str, email: str) -> bool:
+    data = {"orderId": order_id, "userId": user_id, "userEmail": email, "shippedAt": "2026-11-26T12:00:05Z"}
+    return deliver(HANDLERS, "order-shipped", data, key=order_id)

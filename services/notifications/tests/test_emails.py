@@ -6,7 +6,14 @@ from common.events.models import InboxEvent
 from common.events.testing import published
 from notifications.models import Notification
 from notifications.services import UnknownRecipient
-from tests.events import new_id, order_cancelled, order_confirmed, payment_refunded, user_registered
+from tests.events import (
+    new_id,
+    order_cancelled,
+    order_confirmed,
+    order_shipped,
+    payment_refunded,
+    user_registered,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -82,6 +89,24 @@ def test_cancellation_email_says_why(mailbox, reason, kind, subject):
     [message] = mailbox
     assert message["Subject"] == subject.format(order=order)
     assert Notification.objects.get().kind == kind
+
+
+def test_order_shipped_email(mailbox):
+    order = new_id()
+
+    order_shipped(order, new_id(), "hal@example.com")
+
+    [message] = mailbox
+    assert (message["To"], message["Subject"]) == ("hal@example.com", f"Your order {order} is on its way")
+    assert Notification.objects.get().kind == "order_shipped"
+
+
+def test_plain_text_emails_are_not_html_escaped(mailbox):
+    user_registered(new_id(), "ivy@example.com", name="Ivy & <Co>")
+
+    [message] = mailbox
+    assert message["Subject"] == "Welcome to CommerceX, Ivy & <Co>"
+    assert "Hello Ivy & <Co>," in message.get_content()
 
 
 def test_refund_email_goes_to_the_address_learnt_from_registration(mailbox):

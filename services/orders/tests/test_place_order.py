@@ -6,6 +6,7 @@ import uuid
 import pytest
 
 from common.events.testing import published
+from orders import services
 from orders.models import CatalogueProduct, Order, OrderItem, OrderTransition
 
 
@@ -240,6 +241,20 @@ def test_idempotency_keys_are_per_user_and_absent_keys_never_collide(customer, o
     no_key_2 = customer.post("/api/orders/", body).json()
 
     assert len({mine["id"], theirs["id"], no_key_1["id"], no_key_2["id"]}) == 4
+
+
+def test_the_database_keeps_one_order_per_user_and_key_even_past_the_lookup(customer, make_product):
+    lamp = make_product()
+    lines = [services.OrderLine(product=lamp.id, quantity=1)]
+    place = dict(user_id=customer.user_id, user_email=customer.email, lines=lines, payment_method="tok_visa")
+
+    first, first_created = services.order_place(**place, idempotency_key="race")
+    second, second_created = services.order_place(**place, idempotency_key="race")
+
+    assert (first_created, second_created) == (True, False)
+    assert second.id == first.id
+    assert Order.objects.count() == 1
+    assert len(published("order-created")) == 1
 
 
 def test_an_overlong_idempotency_key_is_a_400(customer, make_product):

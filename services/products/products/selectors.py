@@ -25,7 +25,12 @@ def product_queryset():
 
 def product_get(*, product_id) -> Product | None:
     product_id = parse_product_id(product_id)
-    return None if product_id is None else Product.objects.filter(pk=product_id).first()
+    if product_id is None:
+        return None
+    try:
+        return Product.objects.get(pk=product_id)
+    except Product.DoesNotExist:
+        return None
 
 
 def product_data(*, product_id) -> dict | None:

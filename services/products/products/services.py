@@ -35,13 +35,14 @@ def _invalidate(product_id) -> None:
 
 
 def _locked(product_id) -> Product:
-    product_id = selectors.parse_product_id(product_id)
-    product = (
-        None if product_id is None else Product.objects.select_for_update().filter(pk=product_id).first()
-    )
-    if product is None:
+    """Return the product, its row locked until the transaction ends; 404 if there is none."""
+    parsed_id = selectors.parse_product_id(product_id)
+    if parsed_id is None:
         raise ProductNotFound()
-    return product
+    try:
+        return Product.objects.select_for_update().get(pk=parsed_id)
+    except Product.DoesNotExist as error:
+        raise ProductNotFound() from error
 
 
 @transaction.atomic

@@ -78,3 +78,17 @@ def test_a_malformed_event_is_refused_before_any_effect(make_product):
 
     product.refresh_from_db()
     assert product.stock == 5
+
+
+def test_after_commit_the_cache_holds_the_new_stock(
+    anon_api, make_product, django_capture_on_commit_callbacks
+):
+    product = make_product(stock=5)
+    url = f"/api/products/{product.id}/"
+    anon_api.get(url)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        deliver(HANDLERS, "stock-changed", stock_changed(product.id, 4))
+
+    response = anon_api.get(url)
+    assert (response["X-Cache"], response.json()["stock"]) == ("HIT", 4)

@@ -3,10 +3,24 @@
 import uuid
 
 import pytest
+from django.contrib.auth.hashers import Argon2PasswordHasher
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
 PASSWORD = "Correct-Horse-9-Battery"
+
+
+class CheapArgon2PasswordHasher(Argon2PasswordHasher):
+    """Argon2 with test-sized cost: production's 100 MiB per hash makes a suite crawl on 2 cores."""
+
+    time_cost = 1
+    memory_cost = 1024
+    parallelism = 1
+
+
+@pytest.fixture(autouse=True)
+def cheap_password_hashing(settings):
+    settings.PASSWORD_HASHERS = ["tests.conftest.CheapArgon2PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)

@@ -1,11 +1,19 @@
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from tests import tokens
 from tests.conftest import PASSWORD
 from users.models import User
 
 pytestmark = pytest.mark.django_db
+
+SERVICE_DIR = Path(__file__).resolve().parent.parent
 
 
 def test_createadmin_creates_an_admin_who_logs_in_with_the_admin_role(api):
@@ -37,3 +45,36 @@ def test_createadmin_resets_an_existing_accounts_password_and_promotes_it(api, r
     )
     assert (old.status_code, new.status_code) == (401, 200)
     assert new.json()["role"] == "admin"
+
+
+@pytest.mark.parametrize(("email", "password"), [("not-an-email", "pw-123456"), ("ok@example.com", "")])
+def test_createadmin_refuses_a_bad_email_or_an_empty_password(email, password):
+    with pytest.raises(CommandError):
+        call_command("createadmin", email=email, password=password)
+
+    assert not User.objects.exists()
+
+
+def test_createadmin_works_on_a_fresh_database_as_its_own_process(tmp_path):
+    """`manage_all.py createadmin` runs this in a process of its own, maybe before the first `up`."""
+    database = tmp_path / "users.sqlite3"
+    env = {**os.environ, "USERS_DATABASE_URL": f"sqlite:///{database}"}
+    command = [
+        sys.executable,
+        "manage.py",
+        "createadmin",
+        "--email",
+        "Fresh@Example.com",
+        "--password",
+        "pw-fresh-1",
+    ]
+
+    result = subprocess.run(command, cwd=SERVICE_DIR, env=env, capture_output=True, text=True, timeout=120)
+
+    assert result.returncode == 0, result.stderr
+    assert "admin ready: fresh@example.com" in result.stdout
+    with sqlite3.connect(database) as db:
+        rows = db.execute(
+            "SELECT role, is_superuser FROM users_user WHERE email = 'fresh@example.com'"
+        ).fetchall()
+    assert rows == [("admin", 1)]

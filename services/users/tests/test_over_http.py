@@ -72,7 +72,7 @@ def test_errors_over_http_are_json_with_the_security_headers(http):
 
 
 def test_login_lock_over_http_is_429_with_retry_after(http, settings):
-    settings.LOGIN_RATE_LIMIT = "2/15m"
+    settings.LOGIN_RATE_LIMIT = "2/1d"
 
     statuses = [
         http.post("/api/auth/login", json={"email": "lock@example.com", "password": "bad-guess"}).status_code

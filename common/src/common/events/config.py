@@ -23,7 +23,13 @@ _PROFILES = {
     "tansu": {
         "producer": {"linger.ms": 2, "message.timeout.ms": 10000, "retry.backoff.ms": 100},
         # Tansu answers a fetch only when fetch.wait.max.ms expires: 50 ms per hop, not 500.
-        "consumer": {"session.timeout.ms": 2000, "heartbeat.interval.ms": 400, "fetch.wait.max.ms": 50},
+        # A restart loses the topics: notice them again within 2 s of their re-creation.
+        "consumer": {
+            "session.timeout.ms": 2000,
+            "heartbeat.interval.ms": 400,
+            "fetch.wait.max.ms": 50,
+            "topic.metadata.refresh.interval.ms": 2000,
+        },
     },
     "kafka": {
         "producer": {"linger.ms": 5, "message.timeout.ms": 120000, "compression.type": "lz4"},
@@ -137,7 +143,7 @@ def relay_batch_size() -> int:
 
 def relay_poll_seconds(*, listening: bool) -> float:
     """Wait between outbox polls: a fallback when LISTEN/NOTIFY wakes the relay, else the pace."""
-    return env_float("EVENTS_RELAY_POLL_SECONDS", 1.0 if listening else 0.05)
+    return env_float("EVENTS_RELAY_POLL_SECONDS", 0.5 if listening else 0.05)
 
 
 def outbox_retention_hours() -> float:

@@ -9,12 +9,20 @@ anywhere in between redelivers the batch, and the inbox turns that into no effec
 A database or broker outage is retried with backoff and never dead-letters anything.
 """
 
+import contextlib
 import logging
 import threading
 import time
 
 from confluent_kafka import Consumer, KafkaError, KafkaException
-from django.db import IntegrityError, InterfaceError, OperationalError, close_old_connections, connection, transaction
+from django.db import (
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    close_old_connections,
+    connection,
+    transaction,
+)
 from jsonschema import ValidationError
 
 from common.context import reset_request_id, set_request_id
@@ -50,7 +58,9 @@ class EventConsumer:
         self.handlers = dict(handlers)
         self.group = group or config.group_id()
         prefix = config.topic_prefix() if prefix is None else prefix
-        self.event_type_of = {config.topic_for(event_type, prefix): event_type for event_type in self.handlers}
+        self.event_type_of = {
+            config.topic_for(event_type, prefix): event_type for event_type in self.handlers
+        }
         self.topics = sorted(self.event_type_of)
         self.batch_size = batch_size or config.consumer_batch_size()
         self.max_attempts = max_attempts or config.max_attempts()
@@ -80,16 +90,21 @@ class EventConsumer:
                 logger.warning("consumer: cannot create topics yet", extra={"error": str(exc)})
                 attempt += 1
                 self._wait_out(attempt)
+        self._next_topic_check = time.monotonic() + 5
         self.consumer = Consumer(config.consumer_config(self.group))
         self.consumer.subscribe(self.topics, on_assign=self._on_assign, on_revoke=self._on_revoke)
         logger.info("consumer started", extra={"group": self.group, "topics": self.topics})
 
     def _on_assign(self, _consumer, partitions) -> None:
-        logger.info("partitions assigned", extra={"partitions": [f"{p.topic}[{p.partition}]" for p in partitions]})
+        logger.info(
+            "partitions assigned", extra={"partitions": [f"{p.topic}[{p.partition}]" for p in partitions]}
+        )
         self.assigned.set()
 
     def _on_revoke(self, _consumer, partitions) -> None:
-        logger.info("partitions revoked", extra={"partitions": [f"{p.topic}[{p.partition}]" for p in partitions]})
+        logger.info(
+            "partitions revoked", extra={"partitions": [f"{p.topic}[{p.partition}]" for p in partitions]}
+        )
 
     def run(self) -> None:
         """Consume until `stop()`: the batch in hand is finished and committed before closing."""
@@ -126,6 +141,7 @@ class EventConsumer:
         # when idle, batches under load (consume() alone waits for a full batch or the timeout).
         first = self.consumer.poll(timeout)
         if first is None:
+            self._check_topics()
             return 0
         messages = [first, *self.consumer.consume(num_messages=self.batch_size - 1, timeout=0)]
         records = []
@@ -140,13 +156,22 @@ class EventConsumer:
 
     def _on_consumer_error(self, error: KafkaError) -> None:
         logger.warning("consumer error", extra={"error": str(error)})
-        # A restarted Tansu has lost its topics: create them again (not more than every 5 s).
-        if error.code() == KafkaError.UNKNOWN_TOPIC_OR_PART and time.monotonic() > self._next_topic_check:
-            self._next_topic_check = time.monotonic() + 5
-            try:
-                self._ensure_topics()
-            except KafkaException as exc:
-                logger.warning("consumer: cannot create topics", extra={"error": str(exc)})
+        if error.code() == KafkaError.UNKNOWN_TOPIC_OR_PART:
+            self._check_topics(force=True)
+
+    def _check_topics(self, *, force: bool = False) -> None:
+        """Create the topics again when they vanished (a restarted Tansu forgets them).
+
+        The group then holds no partitions; once the topics exist, the next metadata refresh
+        rebalances the group onto them. Checked at most every 5 s.
+        """
+        if time.monotonic() < self._next_topic_check or not (force or not self.consumer.assignment()):
+            return
+        self._next_topic_check = time.monotonic() + 5
+        try:
+            self._ensure_topics()
+        except KafkaException as exc:
+            logger.warning("consumer: cannot create topics", extra={"error": str(exc)})
 
     def handle_batch(self, messages: list) -> None:
         letters: list[DeadLetter] = []
@@ -201,7 +226,10 @@ class EventConsumer:
                 seen.add(event.id)
                 fresh.append((message, event))
             InboxEvent.objects.bulk_create(
-                [InboxEvent(event_id=event.id, event_type=event.type, topic=event.topic) for _, event in fresh]
+                [
+                    InboxEvent(event_id=event.id, event_type=event.type, topic=event.topic)
+                    for _, event in fresh
+                ]
             )
             letters, failed_ids = [], []
             for message, event in fresh:
@@ -267,10 +295,8 @@ class EventConsumer:
                 attempt += 1
                 logger.warning("consumer: cannot send dead letters yet", extra={"error": str(exc)})
                 self._wait_out(attempt)
-                try:
+                with contextlib.suppress(KafkaException):
                     self._ensure_topics()
-                except KafkaException:
-                    pass
 
     def _commit(self, messages: list) -> None:
         try:

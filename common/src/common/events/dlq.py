@@ -9,7 +9,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from confluent_kafka import Consumer, KafkaError, KafkaException, Producer
+from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
 from django.utils import timezone
 
 from common.events import config
@@ -31,7 +31,9 @@ class DeadLetter:
 
 def dead_letter_headers(letter: DeadLetter, group: str) -> list[tuple[str, bytes]]:
     message = letter.message
-    original = [(name, value) for name, value in (message.headers() or []) if not name.startswith(DLQ_HEADER_PREFIX)]
+    original = [
+        (name, value) for name, value in (message.headers() or []) if not name.startswith(DLQ_HEADER_PREFIX)
+    ]
     details = {
         "dlq_error": letter.kind,
         "dlq_error_class": type(letter.error).__name__,
@@ -76,7 +78,9 @@ class DeadLetterProducer:
         remaining = self.producer.flush(30)
         if errors or remaining:
             self.close(purge=True)
-            error = errors[0] if errors else KafkaError(KafkaError._TIMED_OUT, "dead letters not acknowledged")
+            error = (
+                errors[0] if errors else KafkaError(KafkaError._TIMED_OUT, "dead letters not acknowledged")
+            )
             raise KafkaException(error)
 
     def close(self, *, purge: bool = False) -> None:
@@ -109,32 +113,32 @@ def replay_dead_letters(
     ensure_topics([*topics, *dlq_topics])
     consumer = Consumer(config.consumer_config(f"{group}-dlq-replay", role="dlq-replay"))
     producer = Producer(config.producer_config("dlq-replay"))
-    assigned = threading.Event()
-    consumer.subscribe(dlq_topics, on_assign=lambda _c, _p: assigned.set())
+    # assign() rather than subscribe(): no group join to wait for; it resumes from the replay
+    # group's committed offsets (from the start the first time).
+    metadata = consumer.list_topics(timeout=10).topics
+    consumer.assign([TopicPartition(topic, p) for topic in dlq_topics for p in metadata[topic].partitions])
     replayed = 0
     try:
-        idle_since = None
-        give_up_at = time.monotonic() + 30
-        while not stopping.is_set():
-            messages = consumer.consume(num_messages=100, timeout=0.5)
+        idle_until = time.monotonic() + idle_seconds
+        while not stopping.is_set() and time.monotonic() < idle_until:
+            messages = consumer.consume(num_messages=100, timeout=min(0.5, idle_seconds))
             letters = [m for m in messages if m.error() is None]
             if not letters:
-                if not assigned.is_set() and time.monotonic() > give_up_at:
-                    raise KafkaException(KafkaError(KafkaError._TIMED_OUT, "no partition assigned"))
-                if assigned.is_set():
-                    idle_since = idle_since or timezone.now()
-                    if (timezone.now() - idle_since).total_seconds() >= idle_seconds:
-                        break
                 continue
-            idle_since = None
+            idle_until = time.monotonic() + idle_seconds
             errors: list = []
+
+            def on_delivery(err, _msg, errors=errors):
+                if err is not None:
+                    errors.append(err)
+
             for letter in letters:
                 headers = dict(letter.headers() or [])
                 if not all_groups and headers.get("dlq_consumer_group", b"").decode() != group:
                     continue
-                original_topic = headers.get("dlq_original_topic", b"").decode() or letter.topic().removesuffix(
-                    config.DLQ_SUFFIX
-                )
+                original_topic = headers.get(
+                    "dlq_original_topic", b""
+                ).decode() or letter.topic().removesuffix(config.DLQ_SUFFIX)
                 logger.info(
                     "dead letter replayed" if not dry_run else "dead letter (dry run)",
                     extra={
@@ -153,14 +157,12 @@ def replay_dead_letters(
                     value=letter.value(),
                     key=letter.key(),
                     headers=kept,
-                    on_delivery=lambda err, _m: errors.append(err) if err else None,
+                    on_delivery=on_delivery,
                 )
             if producer.flush(30) or errors:
                 raise KafkaException(errors[0] if errors else KafkaError(KafkaError._TIMED_OUT))
             if not dry_run:
                 consumer.commit(offsets=next_offsets(letters), asynchronous=False)
     finally:
-        if not assigned.is_set():
-            assigned.wait(5)  # a consumer closed before its first assignment blocks its group on Tansu
         consumer.close()
     return replayed

@@ -1,18 +1,21 @@
 """Send outbox rows to Kafka: in id order, marked sent only after the broker acknowledged them.
 
 One relay per service database does the sending (a PostgreSQL advisory lock elects it;
-others stand by). It wakes on a LISTEN/NOTIFY from the outbox insert trigger, with a short
-poll as fallback (the only mechanism on SQLite). A batch that is not fully acknowledged
+others stand by). While idle it waits for a NOTIFY from the outbox insert trigger (which
+notifies only while the relay waits, see migration 0003), with a short poll as fallback;
+SQLite is polled. A batch that is not fully acknowledged
 is sent again with a fresh producer after a backoff: an idempotent producer created
 before a broker restart never recovers, and a restarted Tansu has lost its topics too.
 """
 
+import contextlib
 import logging
 import threading
 import time
 from datetime import timedelta
 from functools import partial
 
+import psycopg
 from confluent_kafka import KafkaException, Producer
 from django.db import InterfaceError, OperationalError, close_old_connections, connection
 from django.utils import timezone
@@ -26,6 +29,12 @@ from common.events.topics import ensure_topics
 logger = logging.getLogger(__name__)
 
 NOTIFY_CHANNEL = "events_outbox"
+RAISE_FLAG = (
+    "INSERT INTO events_relay_waiting (id, waiting) VALUES (1, true) "
+    "ON CONFLICT (id) DO UPDATE SET waiting = true"
+)
+LOWER_FLAG = "UPDATE events_relay_waiting SET waiting = false WHERE id = 1"
+ANY_PENDING = "SELECT 1 FROM events_outboxevent WHERE sent_at IS NULL LIMIT 1"
 LEADER_LOCK_KEY = "commercex-events-relay"
 PURGE_EVERY_SECONDS = 600
 MAX_BACKOFF_SECONDS = 5.0
@@ -43,8 +52,6 @@ class OutboxListener:
         self.leader = False
 
     def _connect(self):
-        import psycopg
-
         params = connection.get_connection_params()
         params.pop("cursor_factory", None)
         params.pop("context", None)
@@ -65,32 +72,39 @@ class OutboxListener:
                 ).fetchone()
                 self.leader = bool(row[0])
             return self.leader
-        except Exception:
+        except psycopg.Error:
             logger.warning("outbox listener connection failed", exc_info=True)
             self.close()
             return False
 
     def wait(self, timeout: float) -> None:
-        """Return on the next NOTIFY (or pending ones), or after `timeout` seconds."""
-        if self.conn is None:
+        """Return on the next NOTIFY, or after `timeout` seconds.
+
+        While it waits, the relay raises the flag that makes the outbox trigger NOTIFY
+        (see migration 0003), then looks once more for rows committed before the flag was up.
+        """
+        if self.conn is None or not self.leader:
             time.sleep(timeout)
             return
         try:
-            for _ in self.conn.notifies(timeout=timeout, stop_after=1):
-                pass
+            self.conn.execute(RAISE_FLAG)
+            try:
+                if self.conn.execute(ANY_PENDING).fetchone() is None:
+                    for _ in self.conn.notifies(timeout=timeout, stop_after=1):
+                        pass
+            finally:
+                self.conn.execute(LOWER_FLAG)
             for _ in self.conn.notifies(timeout=0.001):
-                pass  # drain the notifications of commits this wake-up covers too
-        except Exception:
+                pass  # drained: the fetch that follows covers the commits they announced
+        except psycopg.Error:
             logger.warning("outbox listener connection failed", exc_info=True)
             self.close()
             time.sleep(min(timeout, 1.0))
 
     def close(self) -> None:
         if self.conn is not None:
-            try:
+            with contextlib.suppress(psycopg.Error, OSError):
                 self.conn.close()
-            except Exception:
-                pass
         self.conn = None
         self.leader = False
 
@@ -113,9 +127,7 @@ class Relay:
 
     def _producer(self) -> Producer:
         if self.producer is None:
-            self.producer = Producer(
-                {**config.producer_config("relay"), "allow.auto.create.topics": False}
-            )
+            self.producer = Producer({**config.producer_config("relay"), "allow.auto.create.topics": False})
         return self.producer
 
     def _recreate_producer(self) -> None:

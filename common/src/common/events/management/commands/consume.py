@@ -22,5 +22,5 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         consumer = EventConsumer(service_handlers(), group=options["group"])
-        stop_on_signals(consumer.stop)
-        consumer.run()
+        with stop_on_signals(consumer.stop):
+            consumer.run()

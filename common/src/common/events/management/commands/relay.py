@@ -11,5 +11,5 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         relay = Relay()
-        stop_on_signals(relay.stop)
-        relay.run()
+        with stop_on_signals(relay.stop):
+            relay.run()

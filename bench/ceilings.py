@@ -1,0 +1,373 @@
+"""Ceilings measured in the same run: what this machine does with no CommerceX code in the way.
+
+- nginx answering a fixed body (a tiny nginx config on a free port, access log off);
+- a trivial Django view (bench/trivial_app.py) under gunicorn configured as the services
+  are (gthread, GUNICORN_WORKERS x GUNICORN_THREADS, 2 x 4), through that nginx with
+  upstream keep-alive;
+- Redis GET (redis-benchmark when installed, else a redis-py loop);
+- a single-row INSERT per transaction (pgbench on the services' PostgreSQL server when
+  <SERVICE>_DATABASE_URL points to one, else a sqlite3 loop, as the embedded default is);
+- broker produce and consume of 200-byte messages (confluent-kafka, the relay's producer
+  settings: idempotent, acks=all).
+Each returns a dict: value, unit, how (what exactly was measured), and p50/p99 when known.
+"""
+
+import contextlib
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+from urllib.parse import urlparse, urlunparse
+
+from bench import loadgen
+from bench.system import BENCH_VAR
+from stack import gateway, procs
+from stack.registry import ROOT, existing_services
+
+CEILING_VAR = BENCH_VAR / "ceilings"
+MESSAGE_BYTES = 200
+
+SITE = """\
+access_log off;
+upstream trivial_django {{ server 127.0.0.1:{django_port}; keepalive 16; }}
+server {{
+    listen 127.0.0.1:{port};
+    location = /fixed {{
+        default_type application/json;
+        return 200 '{{"status": "UP"}}';
+    }}
+    location / {{
+        proxy_http_version 1.1;
+        proxy_set_header Connection "";
+        proxy_set_header Host $http_host;
+        proxy_pass http://trivial_django;
+    }}
+}}
+"""
+
+
+def _user_line() -> str:
+    """As root, run nginx workers as the checkout's owner (as the gateway does)."""
+    if os.geteuid() != 0:
+        return ""
+    import grp
+    import pwd
+
+    owner = ROOT.stat()
+    return f"user {pwd.getpwuid(owner.st_uid).pw_name} {grp.getgrgid(owner.st_gid).gr_name};"
+
+
+class HttpCeilings:
+    """nginx (fixed body) and trivial Django through nginx, started for the run, stopped after."""
+
+    def __init__(self) -> None:
+        self.port = procs.free_port()
+        self.django_port = procs.free_port()
+        self.processes: list = []
+
+    def __enter__(self) -> "HttpCeilings":
+        run_dir, log_dir = CEILING_VAR / "run", CEILING_VAR / "log"
+        temp_dir = CEILING_VAR / "nginx"
+        for path in (run_dir, log_dir, temp_dir):
+            path.mkdir(parents=True, exist_ok=True)
+        site = run_dir / "ceiling-site.conf"
+        site.write_text(SITE.format(port=self.port, django_port=self.django_port))
+        config = run_dir / "nginx.conf"
+        config.write_text(
+            gateway.MAIN_CONFIG.format(
+                workers="auto",
+                run_dir=run_dir,
+                log_dir=log_dir,
+                temp_dir=temp_dir,
+                site=site,
+                user_line=_user_line(),
+            )
+        )
+        django = [
+            sys.executable, "-m", "gunicorn", "bench.trivial_app:application",
+            "--worker-class", "gthread",
+            "--workers", os.environ.get("GUNICORN_WORKERS", "2"),
+            "--threads", os.environ.get("GUNICORN_THREADS", "4"),
+            "--bind", f"127.0.0.1:{self.django_port}", "--keep-alive", "75", "--preload",
+        ]  # fmt: skip
+        self.processes.append(procs.start(django, log=log_dir / "trivial-django.log", cwd=ROOT))
+        self.processes.append(procs.start(gateway.nginx_command(config), log=log_dir / "nginx.log"))
+        for port in (self.django_port, self.port):
+            if not procs.wait_for_port("127.0.0.1", port, timeout=30):
+                self.__exit__(None, None, None)
+                raise RuntimeError(f"ceiling server on port {port} did not start; see {log_dir}")
+        return self
+
+    def __exit__(self, *exc) -> None:
+        for process in reversed(self.processes):
+            procs.stop(process, timeout=10)
+        self.processes.clear()
+
+    def measure(self, *, seconds: float) -> dict:
+        fixed = loadgen.run_wrk(f"http://127.0.0.1:{self.port}/fixed", seconds=seconds)
+        loadgen.run_wrk(f"http://127.0.0.1:{self.port}/trivial", seconds=1)  # warm the workers
+        django = loadgen.run_wrk(f"http://127.0.0.1:{self.port}/trivial", seconds=seconds)
+        return {
+            "nginx": {
+                **fixed.as_dict(),
+                "value": fixed.rps,
+                "unit": "req/s",
+                "how": f"nginx `return 200`, wrk -t{loadgen.WRK_THREADS} -c{loadgen.WRK_CONNECTIONS}",
+            },
+            "django": {
+                **django.as_dict(),
+                "value": django.rps,
+                "unit": "req/s",
+                "how": "Django JsonResponse, gunicorn gthread (as the services), nginx keep-alive",
+            },
+        }
+
+
+def redis_get(redis_url: str, *, quick: bool) -> dict:
+    parsed = urlparse(redis_url)
+    host, port = parsed.hostname or "127.0.0.1", parsed.port or 6379
+    requests = 100_000 if quick else 400_000
+    binary = shutil.which("redis-benchmark")
+    if binary:
+        result = subprocess.run(
+            [binary, "-h", host, "-p", str(port), "-t", "get", "-n", str(requests), "-c", "50", "--csv"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        for line in result.stdout.splitlines():
+            fields = [field.strip('"') for field in line.split(",")]
+            if fields and fields[0] == "GET":
+                return {
+                    "value": float(fields[1]),
+                    "unit": "GET/s",
+                    "p50_ms": float(fields[4]),
+                    "p99_ms": float(fields[6]),
+                    "how": "redis-benchmark -t get -c 50",
+                }
+    import redis
+
+    client = redis.Redis(host=host, port=port)
+    client.get("bench:ceiling:absent")
+    count, started = 0, time.perf_counter()
+    while time.perf_counter() - started < (2 if quick else 5):
+        client.get("bench:ceiling:absent")
+        count += 1
+    return {
+        "value": count / (time.perf_counter() - started),
+        "unit": "GET/s",
+        "how": "redis-py GET loop, one connection (redis-benchmark not installed)",
+    }
+
+
+def _postgres_url() -> str | None:
+    for service in existing_services():
+        url = os.environ.get(service.database_env, "")
+        if url.startswith(("postgres://", "postgresql://")):
+            return url
+    return None
+
+
+def database_insert(*, quick: bool) -> dict:
+    """Single-row INSERT, one transaction each: the services' database engine, no Django."""
+    seconds = 5 if quick else 15
+    url = _postgres_url()
+    if url is None:
+        return _sqlite_insert(seconds=seconds)
+    import psycopg
+    from psycopg import sql
+
+    parsed = urlparse(url)
+    name = f"commercex_bench_ceiling_{uuid.uuid4().hex[:8]}"
+    maintenance = urlunparse(parsed._replace(path="/postgres"))
+    scratch = urlunparse(parsed._replace(path=f"/{name}"))
+    with psycopg.connect(maintenance, autocommit=True) as connection:
+        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    try:
+        with psycopg.connect(scratch, autocommit=True) as connection:
+            connection.execute("CREATE TABLE ceiling (id bigserial PRIMARY KEY, body text NOT NULL)")
+        pgbench = shutil.which("pgbench")
+        if pgbench:
+            script = CEILING_VAR / "insert.sql"
+            script.parent.mkdir(parents=True, exist_ok=True)
+            script.write_text(
+                "INSERT INTO ceiling (body) VALUES ('order-like row of some forty characters');\n"
+            )
+            command = [pgbench, "-n", "-c", "4", "-j", "2", "-T", str(seconds), "-f", str(script), scratch]
+            result = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60)
+            tps = latency = None
+            for line in result.stdout.splitlines():
+                if line.startswith("tps ="):
+                    tps = float(line.split()[2])
+                if line.startswith("latency average ="):
+                    latency = float(line.split()[3])
+            if tps is None:
+                raise RuntimeError(f"pgbench failed: {result.stderr.strip()}")
+            return {
+                "value": tps,
+                "unit": "inserts/s",
+                "avg_ms": latency,
+                "how": "PostgreSQL, pgbench -c 4 -j 2, one INSERT per transaction (fsync as configured)",
+            }
+        with psycopg.connect(scratch, autocommit=True) as connection:
+            count, started = 0, time.perf_counter()
+            while time.perf_counter() - started < seconds:
+                connection.execute("INSERT INTO ceiling (body) VALUES ('order-like row')")
+                count += 1
+        return {
+            "value": count / (time.perf_counter() - started),
+            "unit": "inserts/s",
+            "how": "PostgreSQL, psycopg loop, one connection, autocommit (pgbench not installed)",
+        }
+    finally:
+        with psycopg.connect(maintenance, autocommit=True) as connection:
+            connection.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
+
+
+def _sqlite_insert(*, seconds: float) -> dict:
+    path = CEILING_VAR / "ceiling.sqlite3"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for leftover in path.parent.glob("ceiling.sqlite3*"):
+        leftover.unlink()
+    connection = sqlite3.connect(path, isolation_level=None)
+    try:
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("CREATE TABLE ceiling (id integer PRIMARY KEY, body text NOT NULL)")
+        count, started = 0, time.perf_counter()
+        while time.perf_counter() - started < seconds:
+            connection.execute("BEGIN IMMEDIATE")
+            connection.execute("INSERT INTO ceiling (body) VALUES ('order-like row')")
+            connection.execute("COMMIT")
+            count += 1
+        rate = count / (time.perf_counter() - started)
+    finally:
+        connection.close()
+        for leftover in path.parent.glob("ceiling.sqlite3*"):
+            leftover.unlink()
+    return {
+        "value": rate,
+        "unit": "inserts/s",
+        "how": "SQLite (the embedded default), sqlite3 loop, one transaction per INSERT",
+    }
+
+
+def broker_messages(bootstrap: str, *, quick: bool) -> dict:
+    """Produce then consume 200-byte messages on a scratch topic; return both rates."""
+    from confluent_kafka import Consumer, Producer
+    from confluent_kafka.admin import AdminClient, NewTopic
+
+    count = 50_000 if quick else 200_000
+    topic = f"bench-ceiling-{uuid.uuid4().hex[:8]}"
+    group = f"{topic}-group"
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    admin.create_topics([NewTopic(topic, num_partitions=6, replication_factor=1)])[topic].result(30)
+    payload = b"x" * MESSAGE_BYTES
+    producer = Producer(
+        {
+            "bootstrap.servers": bootstrap,
+            "enable.idempotence": True,
+            "acks": "all",
+            "linger.ms": 2,
+            "message.timeout.ms": 30000,
+        }
+    )
+    try:
+        started = time.perf_counter()
+        for index in range(count):
+            while True:
+                try:
+                    producer.produce(topic, payload, key=str(index % 1000).encode())
+                    break
+                except BufferError:
+                    producer.poll(0.01)
+            producer.poll(0)
+        if producer.flush(60) != 0:
+            raise RuntimeError("broker ceiling: messages left unsent")
+        produced = count / (time.perf_counter() - started)
+
+        consumer = Consumer(
+            {
+                "bootstrap.servers": bootstrap,
+                "group.id": group,
+                "auto.offset.reset": "earliest",
+                "enable.auto.commit": False,
+                "session.timeout.ms": 2000 if _tansu() else 10000,
+                "heartbeat.interval.ms": 400 if _tansu() else 3000,
+                "fetch.wait.max.ms": 50,
+            }
+        )
+        assigned_at: list[float] = []
+        consumer.subscribe(
+            [topic], on_assign=lambda consumer, partitions: assigned_at.append(time.perf_counter())
+        )
+        seen, deadline = 0, time.monotonic() + 120
+        while seen < count and time.monotonic() < deadline:
+            seen += sum(
+                message.error() is None for message in consumer.consume(num_messages=10_000, timeout=0.5)
+            )
+        consumed = seen / (time.perf_counter() - assigned_at[0]) if assigned_at else 0.0
+        consumer.close()
+    finally:
+        with contextlib.suppress(Exception):
+            admin.delete_topics([topic])[topic].result(10)
+        with contextlib.suppress(Exception):
+            admin.delete_consumer_groups([group])[group].result(10)
+    return {
+        "produce": {
+            "value": produced,
+            "unit": "msg/s",
+            "how": f"confluent-kafka, {count} x {MESSAGE_BYTES} B, idempotent, acks=all, 6 partitions",
+        },
+        "consume": {
+            "value": consumed,
+            "unit": "msg/s",
+            "how": f"confluent-kafka consumer, {seen} of {count} messages, from the group assignment on",
+        },
+    }
+
+
+def _tansu() -> bool:
+    return os.environ.get("COMMERCEX_KAFKA_PROFILE", "tansu") == "tansu"
+
+
+def measure_all(*, quick: bool, redis_url: str, bootstrap: str, say) -> dict:
+    """Measure every ceiling one after the other; a ceiling that fails is reported, not fatal."""
+    seconds = 5 if quick else 15
+    results: dict = {}
+
+    def attempt(name: str, function) -> None:
+        say(f"ceiling: {name} ...")
+        try:
+            found = function()
+        except Exception as error:  # noqa: BLE001 - a missing tool must not stop the benchmark
+            say(f"ceiling {name} failed: {error}")
+            results[name] = {"value": None, "unit": "", "how": f"failed: {error}"}
+            return
+        if name in ("http", "broker"):
+            results.update(found if name == "http" else {f"broker_{k}": v for k, v in found.items()})
+        else:
+            results[name] = found
+
+    def http() -> dict:
+        with HttpCeilings() as servers:
+            return servers.measure(seconds=seconds)
+
+    attempt("http", http)
+    attempt("redis_get", lambda: redis_get(redis_url, quick=quick))
+    attempt("db_insert", lambda: database_insert(quick=quick))
+    attempt("broker", lambda: broker_messages(bootstrap, quick=quick))
+    return results
+
+
+def cpu_model() -> str:
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return "unknown"

@@ -1,0 +1,84 @@
+"""Fault drills: the broker lost, a consumer or relay killed, the whole system stopped mid-load.
+
+Every drill places orders while it breaks something and then checks the ledger (see
+drills.audit): every order accepted with 201 reaches a final status, each has at most one
+payment, stock dropped by exactly the confirmed quantities, and no outbox row is left unsent.
+"""
+
+import signal
+import time
+
+import pytest
+
+import drills
+
+STOCK = 10_000
+
+
+@pytest.fixture(scope="module")
+def shop(system):
+    """An admin, three customers and two well-stocked products, talking from 127.0.0.21."""
+    with drills.client(system, source="127.0.0.21") as api:
+        admin = drills.make_admin(system, api)
+        customers = [drills.register(api) for _ in range(3)]
+        products = [drills.make_product(api, admin, stock=STOCK) for _ in range(2)]
+        yield {"api": api, "admin": admin, "customers": customers, "products": products}
+
+
+def new_products(shop, count: int = 2) -> list[dict]:
+    """Fresh products per drill, so that each drill's stock arithmetic is its own."""
+    return [drills.make_product(shop["api"], shop["admin"], stock=STOCK) for _ in range(count)]
+
+
+def load(system, shop, products, *, rate: float = 3.0, source: str = "127.0.0.22") -> drills.OrderLoad:
+    return drills.OrderLoad(system, shop["customers"], products, rate=rate, source=source)
+
+
+@pytest.mark.disruptive
+def test_broker_loss_loses_no_order_and_doubles_nothing(system, shop):
+    """Stop the memory-only broker (every topic, message and offset is gone) and start it again."""
+    products = new_products(shop)
+    with load(system, shop, products) as orders:
+        time.sleep(4)  # before: orders flow normally
+        before = len(orders.accepted)
+        system.ctl("stop", "broker")
+        time.sleep(6)  # during: orders are accepted into the outboxes only
+        during = len(orders.accepted) - before
+        system.ctl("start", "broker")
+        time.sleep(6)  # after
+    ledger = drills.audit(
+        "broker loss", system, shop["api"], shop["admin"], orders, products, STOCK, timeout=120
+    )
+    print(
+        f"[drill]   accepted before {before}, during the outage {during}, after {ledger.accepted - before - during}"
+    )
+    assert during > 0, "no order was accepted while the broker was down"
+    assert ledger.accepted > 0 and ledger.lost == 0 and ledger.doubled == 0, ledger.details
+
+
+def consumers_and_relays(system) -> list[str]:
+    names = system.state()["children"]
+    return sorted(name for name in names if name.endswith(("-consume", "-relay")))
+
+
+@pytest.mark.disruptive
+def test_sigkill_of_every_consumer_and_relay_loses_nothing(system, shop):
+    """SIGKILL each consumer and relay in turn under steady order load; the supervisor restarts them."""
+    products = new_products(shop)
+    victims = consumers_and_relays(system)
+    assert victims, "no consumer or relay is running"
+    with load(system, shop, products, source="127.0.0.23") as orders:
+        for name in victims:
+            old = drills.kill_child(system, name, signal.SIGKILL)
+            drills.wait_child_restarted(system, name, old)
+            time.sleep(1)
+    ledger = drills.audit(
+        f"SIGKILL of {len(victims)} consumers/relays",
+        system,
+        shop["api"],
+        shop["admin"],
+        orders,
+        products,
+        STOCK,
+    )
+    assert ledger.accepted > 0 and ledger.lost == 0 and ledger.doubled == 0, ledger.details
