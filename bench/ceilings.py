@@ -164,7 +164,7 @@ def redis_get(redis_url: str, *, quick: bool) -> dict:
     }
 
 
-def _postgres_url() -> str | None:
+def postgres_url() -> str | None:
     for service in existing_services():
         url = os.environ.get(service.database_env, "")
         if url.startswith(("postgres://", "postgresql://")):
@@ -175,7 +175,7 @@ def _postgres_url() -> str | None:
 def database_insert(*, quick: bool) -> dict:
     """Single-row INSERT, one transaction each: the services' database engine, no Django."""
     seconds = 5 if quick else 15
-    url = _postgres_url()
+    url = postgres_url()
     if url is None:
         return _sqlite_insert(seconds=seconds)
     import psycopg

@@ -23,22 +23,24 @@ def wrk_binary() -> str | None:
 @dataclass
 class WrkResult:
     rps: float
-    p50_ms: float
-    p99_ms: float
+    p50_ms: float | None
+    p99_ms: float | None
     requests: int
     failed: int  # non-2xx/3xx answers plus socket errors
 
     def as_dict(self) -> dict:
         return {
             "rps": round(self.rps, 1),
-            "p50_ms": round(self.p50_ms, 2),
-            "p99_ms": round(self.p99_ms, 2),
+            "p50_ms": None if self.p50_ms is None else round(self.p50_ms, 2),
+            "p99_ms": None if self.p99_ms is None else round(self.p99_ms, 2),
             "requests": self.requests,
             "failed": self.failed,
         }
 
 
-def _duration_ms(text: str) -> float:
+def _duration_ms(text: str | None) -> float | None:
+    if text is None:
+        return None
     match = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text)
     if not match:
         raise ValueError(f"unreadable wrk duration {text!r}")
@@ -55,8 +57,8 @@ def parse_wrk(output: str) -> WrkResult:
     failed += sum(int(value) for value in socket.groups()) if socket else 0
     return WrkResult(
         rps=float(re.search(r"^Requests/sec:\s+([\d.]+)", output, re.MULTILINE).group(1)),
-        p50_ms=_duration_ms(percentiles["50"]),
-        p99_ms=_duration_ms(percentiles["99"]),
+        p50_ms=_duration_ms(percentiles.get("50")),
+        p99_ms=_duration_ms(percentiles.get("99")),
         requests=requests,
         failed=failed,
     )
@@ -86,7 +88,10 @@ def run_wrk(
     )
     if result.returncode != 0:
         raise RuntimeError(f"wrk failed: {result.stderr.strip() or result.stdout.strip()}")
-    return parse_wrk(result.stdout)
+    try:
+        return parse_wrk(result.stdout)
+    except (AttributeError, ValueError) as error:
+        raise RuntimeError(f"unreadable wrk output ({error}):\n{result.stdout}\n{result.stderr}") from error
 
 
 def percentile(values: list[float], fraction: float) -> float | None:

@@ -221,6 +221,12 @@ class Up:
         )
 
     def start_services(self, prepared: dict[str, dict]) -> None:
+        # A service that calls another over HTTP (orders fetching a product it has not seen
+        # yet) finds it through <SERVICE>_SERVICE_URL.
+        for service in self.services:
+            self.env.setdefault(
+                f"{service.name.upper()}_SERVICE_URL", f"http://127.0.0.1:{self.ports[service.name]}"
+            )
         workers = self.env.get("GUNICORN_WORKERS", "2")
         threads = self.env.get("GUNICORN_THREADS", "4")
         for service in self.services:

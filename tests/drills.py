@@ -7,6 +7,7 @@ Each drill talks from its own loopback address (127.0.0.x) so that the per-IP ra
 it spends are its own and not the rest of the suite's.
 """
 
+import contextlib
 import os
 import signal
 import sqlite3
@@ -16,10 +17,9 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass, field
-from urllib.parse import urlparse
+from urllib.parse import urlparse, urlunparse
 
 import httpx
-
 from system import ROOT, existing_services, wait_until
 
 FINAL_STATUSES = {"CONFIRMED", "SHIPPED", "CANCELLED"}
@@ -303,3 +303,28 @@ def uses_postgres(system) -> bool:
         urlparse(system.env.get(f"{service.upper()}_DATABASE_URL", "")).scheme in ("postgres", "postgresql")
         for service in existing_services()
     )
+
+
+@contextlib.contextmanager
+def connections_refused(system, service: str):
+    """Make PostgreSQL refuse new connections to `service`'s database and end the open ones, for the block."""
+    import psycopg
+    from psycopg import sql
+
+    url = system.env[f"{service.upper()}_DATABASE_URL"]
+    database = urlparse(url).path.lstrip("/")
+    assert database.startswith("commercex_e2e_"), database  # only the test system's databases
+    maintenance = urlunparse(urlparse(url)._replace(path="/postgres"))
+    with psycopg.connect(maintenance, autocommit=True, connect_timeout=5) as admin:
+        admin.execute(sql.SQL("ALTER DATABASE {} ALLOW_CONNECTIONS false").format(sql.Identifier(database)))
+        try:
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = %s AND pid <> pg_backend_pid()",
+                [database],
+            )
+            yield
+        finally:
+            admin.execute(
+                sql.SQL("ALTER DATABASE {} ALLOW_CONNECTIONS true").format(sql.Identifier(database))
+            )

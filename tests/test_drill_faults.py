@@ -8,9 +8,8 @@ payment, stock dropped by exactly the confirmed quantities, and no outbox row is
 import signal
 import time
 
-import pytest
-
 import drills
+import pytest
 
 STOCK = 10_000
 
@@ -49,9 +48,8 @@ def test_broker_loss_loses_no_order_and_doubles_nothing(system, shop):
     ledger = drills.audit(
         "broker loss", system, shop["api"], shop["admin"], orders, products, STOCK, timeout=120
     )
-    print(
-        f"[drill]   accepted before {before}, during the outage {during}, after {ledger.accepted - before - during}"
-    )
+    after = ledger.accepted - before - during
+    print(f"[drill]   accepted before {before}, during the outage {during}, after {after}")
     assert during > 0, "no order was accepted while the broker was down"
     assert ledger.accepted > 0 and ledger.lost == 0 and ledger.doubled == 0, ledger.details
 
@@ -81,4 +79,55 @@ def test_sigkill_of_every_consumer_and_relay_loses_nothing(system, shop):
         products,
         STOCK,
     )
+    assert ledger.accepted > 0 and ledger.lost == 0 and ledger.doubled == 0, ledger.details
+
+
+@pytest.mark.disruptive
+def test_database_loss_of_one_service_pauses_it_and_loses_nothing(system, shop):
+    """Refuse connections to the payments database: it says DOWN, the rest works, then it catches up."""
+    if not drills.uses_postgres(system):
+        pytest.skip("needs PostgreSQL (ALLOW_CONNECTIONS); SQLite files cannot refuse connections")
+    api, customer = shop["api"], shop["customers"][0]
+    products = new_products(shop)
+    orders = drills.OrderLoad(system, shop["customers"], products, source="127.0.0.24")
+    with drills.connections_refused(system, "payments"):
+        started = time.monotonic()
+        health = drills.wait_until(
+            lambda: (lambda r: r if r.status_code == 503 else None)(api.get("/api/payments/health")),
+            timeout=15,
+            interval=0.2,
+            message="payments health to say DOWN",
+        )
+        assert health.json()["status"] == "DOWN"
+        listing = api.get("/api/payments/", headers=customer["headers"])
+        assert listing.status_code == 503 and listing.headers["content-type"].startswith("application/json")
+        assert "detail" in listing.json()
+        for _ in range(6):
+            orders.place_one(api, len(orders.accepted))
+        assert len(orders.accepted) == 6, orders.refused
+        assert api.get("/api/products/").status_code == 200
+        assert api.get("/api/users/profile", headers=customer["headers"]).status_code == 200
+        assert api.get(f"/api/inventory/{products[0]['id']}/").status_code == 200
+        time.sleep(3)
+        waiting = drills.order_statuses(api, shop["customers"])
+        assert {waiting[p.order_id]["status"] for p in orders.accepted} == {"PENDING"}
+        down_seconds = time.monotonic() - started
+    ledger = drills.audit("payments database loss", system, api, shop["admin"], orders, products, STOCK)
+    print(f"[drill]   payments database refused connections for {down_seconds:.1f} s")
+    assert api.get("/api/payments/health").json()["status"] == "UP"
+    assert ledger.lost == 0 and ledger.doubled == 0, ledger.details
+
+
+@pytest.mark.last
+def test_sigterm_of_the_whole_system_mid_load_loses_nothing(system, shop):
+    """SIGTERM `up` while orders are placed, start it again on the same data: every order completes once."""
+    products = new_products(shop)
+    with load(system, shop, products, source="127.0.0.25") as orders:
+        time.sleep(5)
+        down = drills.restart_whole_system(system)
+        time.sleep(5)
+    ledger = drills.audit(
+        "SIGTERM of the whole system", system, shop["api"], shop["admin"], orders, products, STOCK
+    )
+    print(f"[drill]   the system was down (stop + start) for {down:.1f} s")
     assert ledger.accepted > 0 and ledger.lost == 0 and ledger.doubled == 0, ledger.details

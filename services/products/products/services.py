@@ -28,6 +28,15 @@ def money(value: Decimal) -> str:
     return str(Decimal(value).quantize(Decimal("0.01")))
 
 
+def _timestamp(moment: datetime) -> str:
+    """Render an event time with microseconds (JSON encoders keep only milliseconds).
+
+    Consumers order a product's events by these times, so two edits within one
+    millisecond must still compare in order.
+    """
+    return moment.isoformat()
+
+
 def _invalidate(product_id) -> None:
     product_cache.product_changed(
         product_id=product_id, load=lambda: selectors.product_data(product_id=product_id)
@@ -63,7 +72,7 @@ def product_create(
             "price": money(product.price),
             "category": product.category,
             "stock": product.stock,
-            "createdAt": product.created_at,
+            "createdAt": _timestamp(product.created_at),
         },
     )
     _invalidate(product.id)
@@ -95,7 +104,7 @@ def product_update(*, product_id, **changes) -> Product:
             "description": product.description,
             "price": money(product.price),
             "category": product.category,
-            "updatedAt": product.updated_at,
+            "updatedAt": _timestamp(product.updated_at),
         },
     )
     _invalidate(product.id)
@@ -111,7 +120,7 @@ def product_delete(*, product_id) -> None:
     publish(
         event_type="product-deleted",
         key=str(deleted_id),
-        data={"productId": str(deleted_id), "deletedAt": timezone.now()},
+        data={"productId": str(deleted_id), "deletedAt": _timestamp(timezone.now())},
     )
     _invalidate(deleted_id)
 

@@ -119,3 +119,12 @@ def test_both_collection_paths_work_with_and_without_slash(admin_api, anon_api):
     assert created.status_code == 201
     assert anon_api.get("/api/products").json()["count"] == 1
     assert anon_api.get("/api/products/").json()["count"] == 1
+
+
+def test_an_unsupported_method_is_a_json_405(admin_api, make_product):
+    product = make_product()
+
+    response = admin_api.post(f"/api/products/{product.id}/", {}, format="json")
+
+    assert response.status_code == 405
+    assert "detail" in response.json()
