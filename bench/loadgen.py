@@ -72,6 +72,7 @@ def run_wrk(
     threads: int = WRK_THREADS,
     script: str | None = None,
     env: dict | None = None,
+    save_as: Path | None = None,
 ) -> WrkResult:
     """Run wrk against `url` for `seconds` (keep-alive) and return its figures."""
     binary = wrk_binary()
@@ -86,6 +87,9 @@ def run_wrk(
     result = subprocess.run(
         command, capture_output=True, text=True, env={**os.environ, **(env or {})}, timeout=seconds + 60
     )
+    if save_as is not None:
+        save_as.parent.mkdir(parents=True, exist_ok=True)
+        save_as.write_text(" ".join(command) + "\n\n" + result.stdout + result.stderr)
     if result.returncode != 0:
         raise RuntimeError(f"wrk failed: {result.stderr.strip() or result.stdout.strip()}")
     try:

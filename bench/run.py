@@ -239,9 +239,8 @@ def _saga_max_rows(found: dict, ceiling) -> list[str]:
 
 def _event_rows(found: dict, ceiling) -> list[str]:
     if not found.get("events_per_s"):
-        return [
-            f"| event backbone alone | {found.get('skipped') or found.get('failed', 'failed')[:200]} | | | | |"
-        ]
+        why = found.get("skipped") or found.get("failed", "failed")[:200]
+        return [f"| event backbone alone | {why} | | | | |"]
     label, value = ceiling("broker_produce")
     return [
         f"| event backbone alone (outbox commit → handled, {found['per_transaction']} per tx) "

@@ -170,7 +170,11 @@ def reads(system: BenchSystem, fixture: Fixture, plan: Plan, say) -> dict:
     for name, (url, script, paths) in runs.items():
         say(f"scenario: reads {name} ({plan.read_seconds:.0f} s) ...")
         result = loadgen.run_wrk(
-            url, seconds=plan.read_seconds, script=script, env={"BENCH_PATHS": str(paths)} if paths else None
+            url,
+            seconds=plan.read_seconds,
+            script=script,
+            env={"BENCH_PATHS": str(paths)} if paths else None,
+            save_as=BENCH_VAR / "wrk" / f"{name}.txt",
         )
         figures = result.as_dict()
         if paths is not None:
@@ -196,6 +200,7 @@ def placement(system: BenchSystem, fixture: Fixture, plan: Plan, say) -> dict:
         seconds=plan.placement_seconds,
         script="orders.lua",
         env={"BENCH_PRODUCTS": str(fixture.files["products"]), "BENCH_TOKENS": str(fixture.files["tokens"])},
+        save_as=BENCH_VAR / "wrk" / "placement.txt",
     )
     say("scenario: order placement: waiting for the saga to finish the orders ...")
     drained = drain(system, FINAL_GRACE_SECONDS)

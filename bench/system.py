@@ -81,6 +81,7 @@ class BenchSystem:
         shutil.rmtree(self.var / "db", ignore_errors=True)
         shutil.rmtree(self.var / "log", ignore_errors=True)
         self.var.mkdir(parents=True, exist_ok=True)
+        self.log.unlink(missing_ok=True)
         self.process = procs.start(
             [sys.executable, str(ROOT / "manage_all.py"), "up"], log=self.log, env=self.env, cwd=ROOT
         )

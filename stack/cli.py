@@ -75,6 +75,19 @@ def cmd_bench(args) -> int:
     return run_bench(quick=args.quick)
 
 
+def cmd_soak(args) -> int:
+    from stack.soak import run_soak
+
+    return run_soak(
+        minutes=args.minutes,
+        url=args.url,
+        admin_email=args.admin_email,
+        admin_password=args.admin_password,
+        order_rate=args.order_rate,
+        browsers=args.browsers,
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="manage_all.py", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -100,6 +113,17 @@ def build_parser() -> argparse.ArgumentParser:
     test.set_defaults(func=cmd_test)
 
     sub.add_parser("lint", help="ruff and import-linter").set_defaults(func=cmd_lint)
+
+    soak = sub.add_parser(
+        "soak", help="mixed load for N minutes; prints errors, lost orders, doubled effects, RSS"
+    )
+    soak.add_argument("--minutes", type=float, default=10)
+    soak.add_argument("--url", help="soak a running system (its gateway URL) instead of starting one")
+    soak.add_argument("--admin-email", help="an admin of the system given with --url")
+    soak.add_argument("--admin-password")
+    soak.add_argument("--order-rate", type=float, default=4, help="orders placed per second")
+    soak.add_argument("--browsers", type=int, default=4, help="catalogue readers running at once")
+    soak.set_defaults(func=cmd_soak)
 
     bench = sub.add_parser("bench", help="throughput and latency beside this machine's ceilings")
     bench.add_argument("--quick", action="store_true", help="a few seconds per scenario (CI)")

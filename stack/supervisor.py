@@ -56,6 +56,17 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def _group_alive(pgid: int) -> bool:
+    """Whether any process of the process group `pgid` still exists."""
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def _cmdline(pid: int) -> str:
     try:
         return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
@@ -94,6 +105,7 @@ class Up:
             pid = int(pid_file.read_text().strip() or 0)
             if pid and pid != os.getpid() and _alive(pid) and "manage_all.py" in _cmdline(pid):
                 raise SystemExit(f"`manage_all.py up` already runs here (pid {pid}); stop it first.")
+        killed = []
         for stale in self.run_dir.glob("*.pid"):
             if stale.name == "supervisor.pid":
                 continue
@@ -102,7 +114,11 @@ class Up:
                 self.say(f"stopping {stale.stem} (pid {pid}) left over from an earlier run")
                 with contextlib.suppress(ProcessLookupError, PermissionError):
                     os.killpg(pid, signal.SIGKILL)
+                killed.append(pid)
             stale.unlink(missing_ok=True)
+        deadline = time.monotonic() + 10
+        while any(_group_alive(pid) for pid in killed) and time.monotonic() < deadline:
+            time.sleep(0.1)
         for marker in (self.run_dir / "control").glob("*.stopped"):
             marker.unlink()
         pid_file.write_text(f"{os.getpid()}\n")

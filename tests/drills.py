@@ -44,15 +44,16 @@ def register(api: httpx.Client, prefix: str = "drill") -> dict:
     return {**body, "email": email, "headers": bearer(body["token"])}
 
 
-def make_admin(system, api: httpx.Client) -> dict:
-    """An admin made with `manage_all.py createadmin`, logged in through the gateway."""
-    email = f"drill-admin-{uuid.uuid4().hex[:10]}@drill.example.com"
-    result = system.manage_all("createadmin", "--email", email, "--password", PASSWORD)
-    assert result.returncode == 0, result.stdout + result.stderr
-    response = api.post("/api/auth/login", json={"email": email, "password": PASSWORD})
+def login_again(api: httpx.Client, account: dict) -> dict:
+    """A fresh token for `account` (the session's admin, made with `manage_all.py createadmin`).
+
+    Access tokens live 15 minutes; a drill module may start later than that in the session.
+    """
+    response = api.post("/api/auth/login", json={"email": account["email"], "password": account["password"]})
     assert response.status_code == 200, response.text
     body = response.json()
-    return {**body, "email": email, "headers": bearer(body["token"])}
+    assert body["role"] == "admin"
+    return {**body, "email": account["email"], "password": account["password"], "headers": bearer(body["token"])}
 
 
 def make_product(api: httpx.Client, admin: dict, *, stock: int, price: str = "5.00") -> dict:
@@ -328,3 +329,10 @@ def connections_refused(system, service: str):
             admin.execute(
                 sql.SQL("ALTER DATABASE {} ALLOW_CONNECTIONS true").format(sql.Identifier(database))
             )
+
+
+def unverified_role(token: str) -> str | None:
+    """The `role` claim of a JWT, read without checking the signature."""
+    import jwt
+
+    return jwt.decode(token, options={"verify_signature": False}).get("role")

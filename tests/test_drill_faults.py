@@ -15,10 +15,10 @@ STOCK = 10_000
 
 
 @pytest.fixture(scope="module")
-def shop(system):
+def shop(system, admin):
     """An admin, three customers and two well-stocked products, talking from 127.0.0.21."""
     with drills.client(system, source="127.0.0.21") as api:
-        admin = drills.make_admin(system, api)
+        admin = drills.login_again(api, admin)
         customers = [drills.register(api) for _ in range(3)]
         products = [drills.make_product(api, admin, stock=STOCK) for _ in range(2)]
         yield {"api": api, "admin": admin, "customers": customers, "products": products}

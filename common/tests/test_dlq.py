@@ -54,6 +54,7 @@ def test_undecodable_invalid_and_failing_messages_are_dead_lettered_and_later_on
     for letter in letters:
         assert headers_of(letter)["dlq_original_topic"] == kafka.topic
         assert letter.key() == b"same"
+    assert Effect.objects.filter(event_id=good_id).count() == 1  # batch redone event by event: once
     assert not InboxEvent.objects.filter(event_id=failing_id).exists()
     assert Widget.objects.get(name="frozen").count == 0
 

@@ -10,6 +10,14 @@ pytestmark = pytest.mark.django_db
 CHANGELIST = "/admin/products/products/product/"
 
 
+@pytest.fixture
+def admin_client(client, django_user_model):
+    """A logged-in admin-site superuser (no password: hashing one is slow and not under test)."""
+    user = django_user_model.objects.create(username="admin", is_staff=True, is_superuser=True)
+    client.force_login(user)
+    return client
+
+
 def form(**fields) -> dict:
     return {"name": "Lamp", "description": "", "price": "10.00", "category": "home", **fields}
 

@@ -143,7 +143,7 @@ def relay_batch_size() -> int:
 
 def relay_poll_seconds(*, listening: bool) -> float:
     """Wait between outbox polls: a fallback when LISTEN/NOTIFY wakes the relay, else the pace."""
-    return env_float("EVENTS_RELAY_POLL_SECONDS", 0.5 if listening else 0.05)
+    return env_float("EVENTS_RELAY_POLL_SECONDS", 0.2 if listening else 0.05)
 
 
 def outbox_retention_hours() -> float:

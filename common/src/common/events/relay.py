@@ -1,12 +1,11 @@
 """Send outbox rows to Kafka: in id order, marked sent only after the broker acknowledged them.
 
 One relay per service database does the sending (a PostgreSQL advisory lock elects it;
-others stand by). While idle it waits for a NOTIFY from the outbox insert trigger (which
-notifies only while the relay waits, see migration 0003), with a short poll as fallback;
-SQLite is polled. A batch that is not fully acknowledged
-is sent again with a fresh producer after a backoff: an idempotent producer created
-before a broker restart never recovers, and a restarted Tansu has lost its topics too.
-"""
+others stand by). While idle it waits for a NOTIFY from the outbox trigger (which notifies
+only while the relay waits, see migrations 0003-0004), with a 0.2 s poll as fallback; SQLite
+is polled. A batch that is not fully acknowledged is sent again with a fresh producer after
+a backoff: an idempotent producer created before a broker restart never recovers, and a
+restarted Tansu has lost its topics too."""
 
 import contextlib
 import logging
