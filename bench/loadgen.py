@@ -49,7 +49,7 @@ def _duration_ms(text: str | None) -> float | None:
 
 def parse_wrk(output: str) -> WrkResult:
     """Read requests/s, p50, p99, request and failure counts from `wrk --latency` output."""
-    percentiles = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", output, re.MULTILINE))
+    percentiles = dict(re.findall(r"^\s+(50|99)%\s+(\S+)\s*$", output, re.MULTILINE))
     requests = int(re.search(r"^\s+(\d+) requests in", output, re.MULTILINE).group(1))
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     socket = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)

@@ -5,14 +5,15 @@ BenchSystem.django_script). Reads JSON on stdin:
   {"ids": [...order ids...], "grace": seconds}  → waits until every order is CONFIRMED,
       CANCELLED or SHIPPED, or `grace` passed; returns counts per status, `lost` (not final),
       PENDING → CONFIRMED latencies and the time of the last final transition;
-  {"ids": null, "grace": seconds}  → waits until no order is PENDING or PAID; returns how
-      many still are (`open`).
+  {"ids": null, "grace": seconds, "since": epoch seconds}  → waits until no order created
+      since then is PENDING or PAID; returns how many still are (`open`).
 Prints one JSON line.
 """
 
 import json
 import sys
 import time
+from datetime import UTC, datetime
 
 import django
 
@@ -84,20 +85,21 @@ def wait_for_ids(ids: list[str], grace: float) -> dict:
     }
 
 
-def wait_for_drain(grace: float) -> dict:
+def wait_for_drain(grace: float, since: float) -> dict:
     deadline = time.monotonic() + grace
     started = time.monotonic()
-    open_orders = Order.objects.filter(status__in=OPEN).count()
+    orders = Order.objects.filter(status__in=OPEN, created_at__gte=datetime.fromtimestamp(since, tz=UTC))
+    open_orders = orders.count()
     while open_orders and time.monotonic() < deadline:
         time.sleep(0.25)
-        open_orders = Order.objects.filter(status__in=OPEN).count()
+        open_orders = orders.count()
     return {"open": open_orders, "waited_s": round(time.monotonic() - started, 2)}
 
 
 def main() -> int:
     request = json.loads(sys.stdin.read())
     if request.get("ids") is None:
-        answer = wait_for_drain(float(request["grace"]))
+        answer = wait_for_drain(float(request["grace"]), float(request["since"]))
     else:
         answer = wait_for_ids([str(pk) for pk in request["ids"]], float(request["grace"]))
     print(json.dumps(answer))

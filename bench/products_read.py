@@ -114,7 +114,7 @@ def main() -> int:
         ("uncached detail (X-Cache: MISS)", uncached),
     ):
         print(
-            f"{name:<32} {result.rps:8.0f} req/s  p50 {result.p50_ms:6.1f} ms  p99 {result.p99_ms:6.1f} ms  "
+            f"{name:<32} {result.rps:8.0f} req/s  p50 {_ms(result.p50_ms)}  p99 {_ms(result.p99_ms)}  "
             f"({result.requests} requests, {result.failed} failed)"
         )
     if warm != "HIT":
@@ -123,6 +123,10 @@ def main() -> int:
         print(f"warning: {uncached.requests} requests for {len(ids) - 1} products: some misses were hits")
     shutil.rmtree(scratch, ignore_errors=True)
     return 0
+
+
+def _ms(value: float | None) -> str:
+    return "    n/a" if value is None else f"{value:6.1f} ms"
 
 
 def _drop_keys(redis_url: str, prefix: str) -> None:

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import httpx
 
-from bench import loadgen
+from bench import cpu, loadgen
 from bench.system import ADMIN_EMAIL, BENCH_VAR, BenchSystem, SystemFailed
 
 HERE = Path(__file__).resolve().parent
@@ -189,12 +189,14 @@ def reads(system: BenchSystem, fixture: Fixture, plan: Plan, say) -> dict:
 
 
 def drain(system: BenchSystem, grace: float) -> dict:
-    """Wait until no order is PENDING or PAID; return how many still are."""
-    return system.django_script("orders", HERE / "orders_probe.py", {"ids": None, "grace": grace})
+    """Wait until no order placed since the system started is PENDING or PAID; return how many still are."""
+    payload = {"ids": None, "grace": grace, "since": system.started_at}
+    return system.django_script("orders", HERE / "orders_probe.py", payload)
 
 
 def placement(system: BenchSystem, fixture: Fixture, plan: Plan, say) -> dict:
     say(f"scenario: order placement ({plan.placement_seconds:.0f} s) ...")
+    before = system.cpu_snapshot()
     result = loadgen.run_wrk(
         system.base_url,
         seconds=plan.placement_seconds,
@@ -206,6 +208,7 @@ def placement(system: BenchSystem, fixture: Fixture, plan: Plan, say) -> dict:
     drained = drain(system, FINAL_GRACE_SECONDS)
     accepted = result.requests - result.failed
     return {
+        "cpu_ms_per_order": _cpu_per_order(before, system.cpu_snapshot(), accepted),
         **result.as_dict(),
         "accepted": accepted,
         "drain_s": drained["waited_s"],
@@ -217,6 +220,7 @@ def placement(system: BenchSystem, fixture: Fixture, plan: Plan, say) -> dict:
 
 def saga_at(system: BenchSystem, fixture: Fixture, *, rate: float, seconds: float, grace: float) -> dict:
     """Offer `rate` orders/s for `seconds`; wait up to `grace` s for each to end; report."""
+    before = system.cpu_snapshot()
     load = loadgen.offer_orders(
         system.base_url, rate=rate, seconds=seconds, products=fixture.products, tokens=fixture.customer_tokens
     )
@@ -226,6 +230,7 @@ def saga_at(system: BenchSystem, fixture: Fixture, *, rate: float, seconds: floa
     )
     lag = outcome["last_final_at"] - sent_until if outcome["last_final_at"] else None
     return {
+        "cpu_ms_per_order": _cpu_per_order(before, system.cpu_snapshot(), len(load.accepted_ids)),
         "offered_rate": rate,
         "seconds": seconds,
         "sent": load.sent,
@@ -243,6 +248,12 @@ def saga_at(system: BenchSystem, fixture: Fixture, *, rate: float, seconds: floa
         "pending_to_confirmed_max_ms": _round(outcome["pending_to_confirmed_max_ms"]),
         "completion_lag_s": _round(lag),
     }
+
+
+def _cpu_per_order(before: dict, after: dict, orders: int) -> dict[str, float]:
+    """CPU milliseconds per order of each part of the system (placement and saga together)."""
+    used = cpu.used_between(before, after)
+    return {name: round(seconds * 1000 / max(1, orders), 2) for name, seconds in used.items()}
 
 
 def _round(value, digits: int = 1):
@@ -300,7 +311,6 @@ def event_backbone(system: BenchSystem, plan: Plan, postgres_url: str | None, sa
     if not script.exists() or postgres_url is None:
         return {"skipped": "needs PostgreSQL (<SERVICE>_DATABASE_URL) and bench/events_throughput.py"}
     say(f"scenario: event backbone alone ({plan.events} events) ...")
-    database = postgres_url.rsplit("/", 1)[0] + f"/commercex_bench_events_{uuid.uuid4().hex[:6]}"
     per_tx = 10
     result = subprocess.run(
         [
@@ -310,10 +320,9 @@ def event_backbone(system: BenchSystem, plan: Plan, postgres_url: str | None, sa
             str(plan.events),
             "--per-tx",
             str(per_tx),
-            "--database-url",
-            database,
         ],
-        env={**system.env},
+        # It creates (and drops) its own database on this server.
+        env={**system.env, "BENCH_POSTGRES_URL": postgres_url.rsplit("/", 1)[0]},
         capture_output=True,
         text=True,
         timeout=600,
@@ -323,5 +332,5 @@ def event_backbone(system: BenchSystem, plan: Plan, postgres_url: str | None, sa
         match = re.search(pattern, result.stdout)
         figures[name] = float(match.group(1)) if match else None
     if figures["events_per_s"] is None:
-        figures["failed"] = (result.stdout + result.stderr).strip()[-500:]
+        figures["failed"] = " ".join((result.stdout + result.stderr).split())[-300:]
     return figures

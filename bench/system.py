@@ -20,6 +20,7 @@ from urllib.parse import urlparse, urlunparse
 
 import httpx
 
+from bench import cpu
 from stack import procs
 from stack.registry import ROOT, VAR, existing_services, service_named
 
@@ -67,6 +68,7 @@ class BenchSystem:
         self.admin_password = secrets.token_urlsafe(16)
         self.process: subprocess.Popen | None = None
         self.state: dict = {}
+        self.started_at = time.time()
 
     @property
     def base_url(self) -> str:
@@ -82,6 +84,7 @@ class BenchSystem:
         shutil.rmtree(self.var / "log", ignore_errors=True)
         self.var.mkdir(parents=True, exist_ok=True)
         self.log.unlink(missing_ok=True)
+        self.started_at = time.time()
         self.process = procs.start(
             [sys.executable, str(ROOT / "manage_all.py"), "up"], log=self.log, env=self.env, cwd=ROOT
         )
@@ -99,6 +102,14 @@ class BenchSystem:
         self.state = json.loads((self.var / "run" / "state.json").read_text())
         self.env["KAFKA_BOOTSTRAP_SERVERS"] = self.state["kafka_bootstrap_servers"]
         self.env["REDIS_URL"] = self.state.get("redis_url", self.env["REDIS_URL"])
+
+    def children(self) -> dict[str, int]:
+        """Return the pid of each child of `up` (from its state file)."""
+        state = json.loads((self.var / "run" / "state.json").read_text())
+        return {name: child["pid"] for name, child in state["children"].items() if child.get("pid")}
+
+    def cpu_snapshot(self) -> dict[str, float]:
+        return cpu.snapshot(self.children())
 
     def check_alive(self) -> None:
         """Raise SystemFailed when `up` died or the gateway stopped answering."""

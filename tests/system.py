@@ -6,6 +6,7 @@ pointing at PostgreSQL (CI), it uses databases named commercex_e2e_<service> on 
 server, created afresh for each session.
 """
 
+import fcntl
 import json
 import os
 import shutil
@@ -20,7 +21,25 @@ from urllib.parse import urlparse, urlunparse
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
-VAR = ROOT / "var" / "e2e"
+_LOCKS = []
+
+
+def _claim_var() -> tuple[Path, str]:
+    """Use var/e2e, or a folder (and database names) of this session's own while another
+    session holds var/e2e, so that two runs of the suite at once do not meet."""
+    lock = ROOT / "var" / "e2e.lock"
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    handle = open(lock, "w")  # noqa: SIM115 (held for the whole session)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        return ROOT / "var" / f"e2e-{os.getpid()}", f"_{os.getpid()}"
+    _LOCKS.append(handle)
+    return ROOT / "var" / "e2e", ""
+
+
+VAR, _SESSION_SUFFIX = _claim_var()
 SERVICES = ["users", "products", "orders", "payments", "inventory", "notifications"]
 START_TIMEOUT = 240.0
 STOP_TIMEOUT = 60.0
@@ -49,10 +68,10 @@ def free_port() -> int:
 
 
 def _e2e_database_url(url: str, service: str) -> str:
-    return urlunparse(urlparse(url)._replace(path=f"/commercex_e2e_{service}"))
+    return urlunparse(urlparse(url)._replace(path=f"/commercex_e2e_{service}{_SESSION_SUFFIX}"))
 
 
-def recreate_postgres_database(url: str) -> None:
+def recreate_postgres_database(url: str, *, create: bool = True) -> None:
     """Drop (if any) and create the database named in `url`; only e2e databases get here."""
     import psycopg
     from psycopg import sql
@@ -63,7 +82,8 @@ def recreate_postgres_database(url: str) -> None:
     maintenance = urlunparse(parsed._replace(path="/postgres"))
     with psycopg.connect(maintenance, autocommit=True, connect_timeout=5) as connection:
         connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
-        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        if create:
+            connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
 def environment() -> dict:
@@ -152,7 +172,14 @@ class System:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait(5)
                 return [f"`up` itself (pid {self.process.pid}) ignored SIGTERM"]
-        return self.leftovers()
+        leftovers = self.leftovers()
+        if _SESSION_SUFFIX and not leftovers:
+            # A session-private folder and databases: remove them (var/e2e is kept to inspect).
+            for key, url in self.env.items():
+                if key.endswith("_DATABASE_URL") and "commercex_e2e_" in url:
+                    recreate_postgres_database(url, create=False)
+            shutil.rmtree(VAR, ignore_errors=True)
+        return leftovers
 
     def remember_pids(self) -> None:
         for child in self.state().get("children", {}).values():
@@ -170,7 +197,7 @@ class System:
                 cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
             except (OSError, ProcessLookupError):
                 continue
-            if cmdline and (pgid in self.seen_pids or str(VAR) in cmdline):
+            if cmdline and (pgid in self.seen_pids or f"{VAR}/" in cmdline):
                 found.append(f"{proc.name}: {cmdline.strip()}")
         return found
 

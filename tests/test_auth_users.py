@@ -5,6 +5,7 @@ import json
 
 import pytest
 from conftest import CUSTOMER_PASSWORD, bearer, unique_email
+from system import VAR, wait_until
 
 AUTH_FIELDS = {"id", "name", "email", "role", "token", "refresh"}
 
@@ -111,3 +112,12 @@ def test_wrong_method_answers_405_json(api):
     response = api.get("/api/auth/login")
     assert response.status_code == 405
     assert "detail" in response.json()
+
+
+def test_registration_mails_the_customer_through_the_smtp_sink(customer):
+    """`up` runs an SMTP sink when EMAIL_HOST is unset; the welcome mail lands in its log."""
+
+    def mailed():
+        return f"To: {customer['email']}" in (VAR / "log" / "smtp.log").read_text(errors="replace")
+
+    wait_until(mailed, timeout=10, message="a mail to the new customer")

@@ -6,6 +6,7 @@ payment, stock dropped by exactly the confirmed quantities, and no outbox row is
 """
 
 import signal
+import threading
 import time
 
 import drills
@@ -39,8 +40,10 @@ def test_broker_loss_loses_no_order_and_doubles_nothing(system, shop):
     products = new_products(shop)
     with load(system, shop, products) as orders:
         time.sleep(4)  # before: orders flow normally
+        drills.quiesce(shop["api"], orders)
         before = len(orders.accepted)
         system.ctl("stop", "broker")
+        orders.resume()
         time.sleep(6)  # during: orders are accepted into the outboxes only
         during = len(orders.accepted) - before
         system.ctl("start", "broker")
@@ -124,6 +127,9 @@ def test_sigterm_of_the_whole_system_mid_load_loses_nothing(system, shop):
     products = new_products(shop)
     with load(system, shop, products, source="127.0.0.25") as orders:
         time.sleep(5)
+        drills.quiesce(shop["api"], orders)  # the broker restarts empty too: see quiesce()
+        # Knock on the door again once the gateway (stopped first) is gone, and on until it is back.
+        threading.Timer(2.0, orders.resume).start()
         down = drills.restart_whole_system(system)
         time.sleep(5)
     ledger = drills.audit(

@@ -75,3 +75,42 @@ def test_template_is_usable_with_envsubst(tmp_path):
         check=True,
     )
     assert result.stdout == gateway.render_template(gateway.TEMPLATE.read_text(), values)
+
+
+@pytest.fixture
+def lone_gateway(tmp_path):
+    """A real nginx from the template whose services are all down, on a free port."""
+    import signal
+    import socket
+
+    from stack import procs
+
+    dead = {service.name: procs.free_port() for service in SERVICES}
+    port = procs.free_port()
+    env = {"GATEWAY_PORT": str(port), "GATEWAY_RATE_LIMIT": "1r/m", "GATEWAY_RATE_BURST": "2"}
+    config = gateway.write_config(var=tmp_path, ports=dead, env=env)
+    process = procs.start(gateway.nginx_command(config), log=tmp_path / "log" / "nginx.log")
+    assert procs.wait_for_port("127.0.0.1", port, timeout=10)
+    yield f"http://127.0.0.1:{port}"
+    procs.stop(process, sig=signal.SIGTERM)
+    with socket.socket() as sock:
+        assert sock.connect_ex(("127.0.0.1", port)) != 0
+
+
+def test_a_service_that_is_down_answers_503_json_and_the_limit_answers_429(lone_gateway):
+    import httpx
+
+    with httpx.Client(base_url=lone_gateway) as client:
+        for _ in range(3):  # the rate (1/min) plus the burst (2) pass to the upstream
+            response = client.get("/api/orders/", headers={"X-Request-ID": "lone-1"})
+            assert response.status_code == 503
+            assert response.headers["content-type"] == "application/json"
+            assert response.json() == {"detail": "Service temporarily unavailable."}
+            assert response.headers["x-request-id"] == "lone-1"
+        limited = client.get("/api/orders/")
+        assert limited.status_code == 429
+        assert limited.headers["retry-after"] == "1"
+        assert limited.headers["content-type"] == "application/json"
+        assert "detail" in limited.json()
+        # The limit is the gateway's, per IP, for proxied routes: its own health still answers.
+        assert client.get("/health").status_code == 200

@@ -28,6 +28,8 @@ __all__ = ["consumer", "kafka"]
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
+TOTAL = 40  # events in the crash test, ten per batch
+
 
 def test_the_same_event_delivered_twice_has_its_effect_once(kafka, consumer):
     event_id = produce_event(kafka.topic, {"name": "twice", "amount": 5}, key="twice")
@@ -66,12 +68,24 @@ def test_a_lost_database_connection_is_retried_without_dead_lettering(kafka, con
     assert read_topic(config.dlq_topic_for(kafka.topic), count=1, timeout=1.0) == []
 
 
+def test_a_handler_asking_to_retry_later_is_retried_without_dead_lettering(kafka, consumer, tmp_path):
+    flag = tmp_path / "smtp-down-once"
+    flag.touch()
+    event_id = produce_event(kafka.topic, {"name": "later", "amount": 3, "retryLaterOnce": str(flag)})
+
+    wait_for(lambda: Effect.objects.filter(event_id=event_id).exists(), step=consumer.poll_once)
+
+    assert not flag.exists()  # the first run really asked to be retried
+    assert Widget.objects.get(name="later").count == 3
+    assert read_topic(config.dlq_topic_for(kafka.topic), count=1, timeout=1.0) == []
+
+
 @needs_postgres
 def test_a_consumer_killed_mid_batch_then_restarted_applies_every_event_exactly_once(kafka, tmp_path):
     create_topic(kafka.topic)
     built = [
-        event_message({"name": f"crash{i % 4}", "amount": 1, "seq": i, "sleep": 0.03}, key=f"k{i % 4}")
-        for i in range(60)
+        event_message({"name": f"crash{i % 4}", "amount": 1, "seq": i, "sleep": 0.05}, key=f"k{i % 4}")
+        for i in range(TOTAL)
     ]
     produce_many(kafka.topic, [message for message, _ in built])
     ids = [event_id for _, event_id in built]
@@ -85,17 +99,17 @@ def test_a_consumer_killed_mid_batch_then_restarted_applies_every_event_exactly_
     finally:
         stop_process(first)
     applied_before_restart = Effect.objects.count()
-    assert 10 <= applied_before_restart < 60
+    assert 10 <= applied_before_restart < TOTAL
 
     second = start_command(["consume"], log, EVENTS_CONSUMER_BATCH=10)
     try:
-        wait_for(lambda: Effect.objects.count() >= 60, timeout=40)
+        wait_for(lambda: Effect.objects.count() >= TOTAL, timeout=40)
         time.sleep(0.5)  # anything applied twice would show up now
     finally:
         assert stop_process(second) == 0
 
     assert sorted(Effect.objects.values_list("event_id", flat=True)) == sorted(ids)
-    assert sum(Widget.objects.values_list("count", flat=True)) == 60
+    assert sum(Widget.objects.values_list("count", flat=True)) == TOTAL
     for key in ("k0", "k1", "k2", "k3"):
         seqs = list(Effect.objects.filter(key=key).order_by("id").values_list("seq", flat=True))
         assert seqs == sorted(seqs)

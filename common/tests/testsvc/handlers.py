@@ -6,18 +6,23 @@ import time
 from django.db import connection
 from django.db.models import F
 
-from common.events import publish
+from common.events import RetryLater, publish
 from testsvc.models import Effect, Widget
 
 
 def on_widget_counted(event):
-    """Add the amount to the widget; fail while it is frozen; optionally dawdle, echo, or lose
-    the database connection once (while the file named by `dropConnectionOnce` exists)."""
+    """Add the amount to the widget; fail while it is frozen; optionally dawdle, echo, lose the
+    database connection once or ask to be retried once (while the file named by
+    `dropConnectionOnce` / `retryLaterOnce` exists)."""
     flag = event.data.get("dropConnectionOnce")
     if flag and os.path.exists(flag):
         os.unlink(flag)
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_terminate_backend(pg_backend_pid())")
+    flag = event.data.get("retryLaterOnce")
+    if flag and os.path.exists(flag):
+        os.unlink(flag)
+        raise RetryLater("the mail server is down")
     widget, _ = Widget.objects.get_or_create(name=event.data["name"])
     if widget.frozen:
         raise RuntimeError(f"widget {widget.name} is frozen")

@@ -3,12 +3,14 @@
 Services use two things from here:
 - `publish(event_type=..., key=..., data=...)` inside their write transaction;
 - a `HANDLERS = {"event-type": on_event_type}` dict in `handlers.py`, named by the
-  `EVENT_HANDLERS` setting, run by `manage.py consume`; each handler takes an `Event`.
+  `EVENT_HANDLERS` setting, run by `manage.py consume`; each handler takes an `Event` and
+  may raise `RetryLater` when something it depends on is down (retried, never dead-lettered).
 """
 
+from common.events.errors import RetryLater
 from common.events.event import Event
 
-__all__ = ["Event", "publish"]
+__all__ = ["Event", "RetryLater", "publish"]
 
 
 def __getattr__(name: str):

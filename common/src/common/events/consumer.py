@@ -28,6 +28,7 @@ from jsonschema import ValidationError
 from common.context import reset_request_id, set_request_id
 from common.events import config
 from common.events.dlq import DeadLetter, DeadLetterProducer
+from common.events.errors import RetryLater
 from common.events.messages import DecodeError, decode_message
 from common.events.models import InboxEvent
 from common.events.schemas import UnknownEventType, validate_payload, validator_for
@@ -35,7 +36,7 @@ from common.events.topics import ensure_topics, next_offsets
 
 logger = logging.getLogger(__name__)
 
-TRANSIENT_DB_ERRORS = (OperationalError, InterfaceError)
+TRANSIENT_ERRORS = (OperationalError, InterfaceError, RetryLater)
 MAX_BACKOFF_SECONDS = 5.0
 
 
@@ -175,7 +176,7 @@ class EventConsumer:
         The group then holds no partitions; once the topics exist, the next metadata refresh
         rebalances the group onto them. Checked at most every 5 s.
         """
-        if time.monotonic() < self._next_topic_check or not (force or not self.consumer.assignment()):
+        if time.monotonic() < self._next_topic_check or (not force and self.consumer.assignment()):
             return
         self._next_topic_check = time.monotonic() + 5
         try:
@@ -210,16 +211,18 @@ class EventConsumer:
         while True:
             try:
                 return self._apply(events)
-            except (*TRANSIENT_DB_ERRORS, IntegrityError) as exc:
-                # Database unavailable (or another member applied an event of this batch
-                # concurrently during a rebalance): nothing committed, so try the batch again.
+            except (*TRANSIENT_ERRORS, IntegrityError) as exc:
+                # Database or a handler's dependency unavailable (or, during a rebalance,
+                # another member applied an event of this batch first): nothing was
+                # committed, so try the whole batch again after a pause.
                 attempt += 1
                 logger.warning(
-                    "consumer: database error, retrying the batch",
-                    extra={"error": str(exc), "attempt": attempt},
+                    "consumer: transient error, retrying the batch",
+                    extra={"error": f"{type(exc).__name__}: {exc}"[:500], "attempt": attempt},
                 )
-                close_old_connections()
-                connection.close()
+                if not isinstance(exc, RetryLater):
+                    close_old_connections()
+                    connection.close()
                 self._wait_out(attempt)
 
     def _apply(self, events: list) -> list[DeadLetter]:
@@ -284,7 +287,7 @@ class EventConsumer:
         token = set_request_id(event.correlation_id)
         try:
             handler(event)
-        except TRANSIENT_DB_ERRORS:
+        except TRANSIENT_ERRORS:
             raise
         except Exception as exc:
             raise HandlerFailed(event) from exc

@@ -49,6 +49,8 @@ class OutboxListener:
     def __init__(self) -> None:
         self.conn = None
         self.leader = False
+        self.failures = 0
+        self.next_attempt = 0.0
 
     def _connect(self):
         params = connection.get_connection_params()
@@ -63,6 +65,8 @@ class OutboxListener:
         """Hold the relay lock of this database (taken once per connection); False if another has it."""
         try:
             if self.conn is None or self.conn.closed:
+                if time.monotonic() < self.next_attempt:
+                    return False
                 self.conn = self._connect()
                 self.leader = False
             if not self.leader:
@@ -70,35 +74,50 @@ class OutboxListener:
                     "SELECT pg_try_advisory_lock(hashtext(%s))", [LEADER_LOCK_KEY]
                 ).fetchone()
                 self.leader = bool(row[0])
+            self.failures = 0
             return self.leader
-        except psycopg.Error:
-            logger.warning("outbox listener connection failed", exc_info=True)
-            self.close()
+        except psycopg.Error as exc:
+            self._failed(exc)
             return False
 
-    def wait(self, timeout: float) -> None:
-        """Return on the next NOTIFY, or after `timeout` seconds.
+    def _failed(self, exc: Exception) -> None:
+        """Drop the connection and try again later (backing off up to 5 s)."""
+        self.failures += 1
+        self.next_attempt = time.monotonic() + min(MAX_BACKOFF_SECONDS, 0.2 * 2**self.failures)
+        if self.failures == 1 or self.failures % 20 == 0:
+            logger.warning(
+                "relay: database connection for leadership and wake-ups failed",
+                extra={"error": str(exc).strip()[:300], "failures": self.failures},
+            )
+        self.close()
 
-        While it waits, the relay raises the flag that makes the outbox trigger NOTIFY
-        (see migration 0003), then looks once more for rows committed before the flag was up.
+    def wait(self, poll: float, stopping: threading.Event, longest: float = 30.0) -> None:
+        """Return when the outbox has unsent rows (NOTIFY, or seen by a poll every `poll` s).
+
+        While it waits, the relay keeps up the flag that makes the outbox trigger NOTIFY (see
+        migrations 0003-0004); each poll is one indexed query. Returns after `longest` s anyway,
+        for the relay's housekeeping.
         """
         if self.conn is None or not self.leader:
-            time.sleep(timeout)
+            stopping.wait(poll)
             return
+        deadline = time.monotonic() + longest
         try:
             self.conn.execute(RAISE_FLAG)
             try:
-                if self.conn.execute(ANY_PENDING).fetchone() is None:
-                    for _ in self.conn.notifies(timeout=timeout, stop_after=1):
-                        pass
+                while not stopping.is_set() and time.monotonic() < deadline:
+                    # Also covers rows committed before the flag was up (they did not notify).
+                    if self.conn.execute(ANY_PENDING).fetchone() is not None:
+                        break
+                    if any(True for _ in self.conn.notifies(timeout=poll, stop_after=1)):
+                        break
             finally:
                 self.conn.execute(LOWER_FLAG)
             for _ in self.conn.notifies(timeout=0.001):
                 pass  # drained: the fetch that follows covers the commits they announced
-        except psycopg.Error:
-            logger.warning("outbox listener connection failed", exc_info=True)
-            self.close()
-            time.sleep(min(timeout, 1.0))
+        except psycopg.Error as exc:
+            self._failed(exc)
+            stopping.wait(min(poll, 1.0))
 
     def close(self) -> None:
         if self.conn is not None:
@@ -121,6 +140,8 @@ class Relay:
         self.stopping = threading.Event()
         self.listener = OutboxListener() if connection.vendor == "postgresql" else None
         self._next_purge = 0.0
+        # Every message is acknowledged or failed by then (message.timeout.ms bounds it).
+        self.flush_timeout = int(config.producer_config().get("message.timeout.ms", 300000)) / 1000 + 5
 
     # -- sending -----------------------------------------------------------------------------
 
@@ -179,8 +200,7 @@ class Relay:
                 headers=list(message.headers.items()),
                 on_delivery=partial(on_delivery, row.id),
             )
-        timeout = float(producer_timeout_ms()) / 1000 + 5
-        remaining = producer.flush(timeout)
+        remaining = producer.flush(self.flush_timeout)
         if delivered:
             OutboxEvent.objects.filter(id__in=delivered).update(sent_at=timezone.now())
         if errors or remaining:
@@ -215,7 +235,7 @@ class Relay:
         listening = self.listener is not None and self.listener.conn is not None
         timeout = config.relay_poll_seconds(listening=listening)
         if self.listener is not None:
-            self.listener.wait(timeout)
+            self.listener.wait(timeout, self.stopping)
         else:
             self.stopping.wait(timeout)
 
@@ -269,7 +289,3 @@ class Relay:
             self.listener.close()
         connection.close()  # the relay may run in a thread of its own (tests, bench)
         logger.info("relay stopped")
-
-
-def producer_timeout_ms() -> int:
-    return int(config.producer_config().get("message.timeout.ms", 300000))
