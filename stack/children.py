@@ -40,6 +40,7 @@ class Child:
     started_at: float = 0.0
     next_start_at: float = 0.0
     stopped_on_request: bool = False
+    log_offset: int = 0
     on_event: Callable[[str], None] = field(default=print, repr=False)
 
     @property
@@ -63,9 +64,19 @@ class Child:
         return "restarting" if self.process is not None else "not started"
 
     def start(self) -> None:
+        self.log_offset = self.log.stat().st_size if self.log.exists() else 0
         self.process = procs.start(self.command, log=self.log, env=self.env, cwd=self.cwd)
         self.started_at = time.monotonic()
         self.pid_file.write_text(f"{self.process.pid}\n")
+
+    def new_output(self) -> str:
+        """Return what the child wrote to its log since it was last started."""
+        try:
+            with open(self.log, "rb") as log:
+                log.seek(self.log_offset)
+                return log.read().decode(errors="replace")
+        except OSError:
+            return ""
 
     def signal_stop(self) -> None:
         """Send the stop signal to the child's process group without waiting."""

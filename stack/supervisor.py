@@ -25,6 +25,7 @@ from stack.redis import redis_reachable, redis_server_command
 from stack.registry import ROOT, VAR, Service, existing_services
 
 POLL_SECONDS = 0.5
+CONSUMER_JOIN_SECONDS = 30.0
 # Processes whose command line contains one of these may be ours from a run that was killed.
 _OWN_MARKERS = ("gunicorn", "manage.py", "nginx", "tansu", "redis-server", "aiosmtpd")
 
@@ -317,6 +318,7 @@ class Up:
             connection.close()
 
     def wait_until_healthy(self, timeout: float) -> bool:
+        """Wait for every health check, then (briefly) for every consumer to join its group."""
         checks = {
             service.name: (self.ports[service.name], f"/api/{service.name}/health")
             for service in self.services
@@ -332,7 +334,20 @@ class Up:
             time.sleep(POLL_SECONDS)
         if pending and not self.stop_requested:
             self.say(f"not healthy after {timeout:.0f} s: {', '.join(pending)}; see {self.log_dir}")
-        return not pending
+            return False
+        # A consumer logs "partitions assigned" once it joined its group: until then the
+        # events it will read wait in Kafka. Best effort: it is only reported, never fatal.
+        consumers = [child for child in self.children if child.name.endswith("-consume")]
+        deadline = time.monotonic() + CONSUMER_JOIN_SECONDS
+        while consumers and not self.stop_requested and time.monotonic() < deadline:
+            self.supervise()
+            consumers = [child for child in consumers if "partitions assigned" not in child.new_output()]
+            time.sleep(POLL_SECONDS)
+        if consumers and not self.stop_requested:
+            self.say(f"still joining their consumer groups: {', '.join(c.name for c in consumers)}")
+        elif not self.stop_requested:
+            self.say(f"consumers      joined  ({time.monotonic() - started:4.1f} s)")
+        return True
 
     def print_urls(self) -> None:
         base = f"http://localhost:{self.gateway_port}"

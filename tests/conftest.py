@@ -29,6 +29,7 @@ def system():
     yield running
     leftovers = running.stop()
     assert not leftovers, "processes left running after `up` stopped:\n" + "\n".join(leftovers)
+    running.discard()
 
 
 @pytest.fixture(scope="session")

@@ -146,6 +146,9 @@ class System:
             raise AssertionError(f"`manage_all.py up` exited early:\n{self.log_tail()}")
         if not self.state().get("children", {}).get("gateway", {}).get("pid"):
             return False
+        # Printed once every health check is UP and the consumers joined their groups.
+        if "CommerceX is up" not in self.log.read_text(errors="replace"):
+            return False
         try:
             with httpx.Client(base_url=self.gateway_url, timeout=2) as client:
                 if client.get("/health").status_code != 200:
@@ -172,14 +175,16 @@ class System:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait(5)
                 return [f"`up` itself (pid {self.process.pid}) ignored SIGTERM"]
-        leftovers = self.leftovers()
-        if _SESSION_SUFFIX and not leftovers:
-            # A session-private folder and databases: remove them (var/e2e is kept to inspect).
-            for key, url in self.env.items():
-                if key.endswith("_DATABASE_URL") and "commercex_e2e_" in url:
-                    recreate_postgres_database(url, create=False)
-            shutil.rmtree(VAR, ignore_errors=True)
-        return leftovers
+        return self.leftovers()
+
+    def discard(self) -> None:
+        """Remove a session-private folder and databases (var/e2e is kept, to inspect)."""
+        if not _SESSION_SUFFIX:
+            return
+        for key, url in self.env.items():
+            if key.endswith("_DATABASE_URL") and "commercex_e2e_" in url:
+                recreate_postgres_database(url, create=False)
+        shutil.rmtree(VAR, ignore_errors=True)
 
     def remember_pids(self) -> None:
         for child in self.state().get("children", {}).values():

@@ -62,14 +62,14 @@ def test_gateway_flood_gets_429_with_retry_after_and_others_are_served(system):
     try:
         started = time.monotonic()
         # All at once: far more than the gateway's burst (200) arrive within a second.
-        responses = burst(system, "127.0.0.41", "/api/products/health", count=600, concurrency=300)
+        responses = burst(system, "127.0.0.41", "/api/products/health", count=800, concurrency=400)
         seconds = time.monotonic() - started
     finally:
         stop.set()
         bystander.join(10)
     limited = [r for r in responses if r.status_code == 429]
     codes = dict(Counter(r.status_code for r in responses))
-    print(f"\n[flood] gateway: 600 requests in {seconds:.1f} s from one IP: {codes}")
+    print(f"\n[flood] gateway: {len(responses)} requests in {seconds:.1f} s from one IP: {codes}")
     print(f"[flood] the other client meanwhile: {dict(Counter(seen))}")
     assert limited, codes
     assert set(codes) <= {200, 429}, codes

@@ -291,6 +291,6 @@ def test_a_uri_too_long_answers_414_json(world, length):
     assert_json_error(response, 414)
 
 
-def test_a_search_of_a_few_thousand_characters_is_served(world):
+def test_a_search_of_a_few_thousand_characters_reaches_the_service(world):
     response = world["api"].get("/api/products/", params={"search": "s" * 3_000})
-    assert response.status_code == 200 and response.json()["count"] == 0
+    assert_json_error(response, 200, 400)  # served by the service: a result, or its own limit
