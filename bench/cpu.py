@@ -6,6 +6,7 @@ process name; `machine` is the whole machine (other work on it included) from /p
 """
 
 import os
+import time
 from pathlib import Path
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -55,3 +56,37 @@ def used_between(before: dict[str, float], after: dict[str, float]) -> dict[str,
     return {
         name: round(value, 2) for name, value in sorted(used.items(), key=lambda item: -item[1]) if value > 0
     }
+
+
+class CpuMeter:
+    """CPU per part of the system over a window, less what those parts burn when idle."""
+
+    def __init__(self, children) -> None:
+        self.children = children  # a function returning {child name: pid}
+        self.idle_per_second: dict[str, float] = {}
+
+    def measure_idle(self, seconds: float) -> dict[str, float]:
+        """Measure what each part uses per second with no load (a broker's polling, say)."""
+        before, started = snapshot(self.children()), time.monotonic()
+        time.sleep(seconds)
+        used = used_between(before, snapshot(self.children()))
+        elapsed = time.monotonic() - started
+        self.idle_per_second = {name: value / elapsed for name, value in used.items()}
+        return {name: round(100 * value, 1) for name, value in self.idle_per_second.items()}
+
+    def start(self) -> tuple[dict[str, float], float]:
+        return snapshot(self.children()), time.monotonic()
+
+    def per_unit(self, started: tuple[dict[str, float], float], units: int) -> dict[str, float]:
+        """CPU milliseconds per unit (e.g. per order) of each part since `started`, idle use removed."""
+        before, began = started
+        elapsed = time.monotonic() - began
+        used = used_between(before, snapshot(self.children()))
+        result = {}
+        for name, seconds in used.items():
+            busy = seconds - self.idle_per_second.get(name, 0.0) * elapsed
+            if busy > 0:
+                result[name] = round(busy * 1000 / max(1, units), 2)
+        parts = [value for name, value in result.items() if name not in ("machine", "bench")]
+        result["system_total"] = round(sum(parts), 2)
+        return dict(sorted(result.items(), key=lambda item: -item[1]))

@@ -61,6 +61,7 @@ def run_bench(*, quick: bool) -> int:
             say=say,
         )
         fixture = scenarios.prepare(system, plan, say)
+        report["idle_cpu_percent_of_a_core"] = system.idle_cpu_percent
         results = report["scenarios"]
         steps = {
             "reads": lambda: scenarios.reads(system, fixture, plan, say),
@@ -224,6 +225,14 @@ def _saga_rows(found: dict, ceiling) -> list[str]:
             f"| {_ms(run['pending_to_confirmed_p50_ms'])} | {_ms(run['pending_to_confirmed_p99_ms'])} "
             f"| offered {rate}/s (p50/p99: PENDING → CONFIRMED) "
             f"| {_ratio(run['confirmed'] / seconds, float(rate))} |"
+        )
+        used = run.get("cpu_ms_per_order", {})
+        parts = [
+            f"{name} {value:.1f}" for name, value in used.items() if name not in ("system_total", "machine")
+        ]
+        rows.append(
+            f"| CPU per order at {rate}/s (placing + saga, idle use removed) "
+            f"| {_n(used.get('system_total'), 'ms')} | | | {', '.join(parts[:6])} | |"
         )
     return rows
 

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import httpx
 
-from bench import cpu, loadgen
+from bench import loadgen
 from bench.system import ADMIN_EMAIL, BENCH_VAR, BenchSystem, SystemFailed
 
 HERE = Path(__file__).resolve().parent
@@ -113,6 +113,8 @@ def prepare(system: BenchSystem, plan: Plan, say) -> Fixture:
             "list-miss.txt", [f"/api/products/?min_price={index / 100:.2f}" for index in range(1, 99_999)]
         ),
     }
+    say("set-up: measuring what the idle system uses ...")
+    system.idle_cpu_percent = system.cpu.measure_idle(3 if plan.quick else 10)
     return Fixture(admin_token, tokens, products, read_products, files)
 
 
@@ -196,7 +198,7 @@ def drain(system: BenchSystem, grace: float) -> dict:
 
 def placement(system: BenchSystem, fixture: Fixture, plan: Plan, say) -> dict:
     say(f"scenario: order placement ({plan.placement_seconds:.0f} s) ...")
-    before = system.cpu_snapshot()
+    started = system.cpu.start()
     result = loadgen.run_wrk(
         system.base_url,
         seconds=plan.placement_seconds,
@@ -208,7 +210,7 @@ def placement(system: BenchSystem, fixture: Fixture, plan: Plan, say) -> dict:
     drained = drain(system, FINAL_GRACE_SECONDS)
     accepted = result.requests - result.failed
     return {
-        "cpu_ms_per_order": _cpu_per_order(before, system.cpu_snapshot(), accepted),
+        "cpu_ms_per_order": system.cpu.per_unit(started, accepted),
         **result.as_dict(),
         "accepted": accepted,
         "drain_s": drained["waited_s"],
@@ -220,7 +222,7 @@ def placement(system: BenchSystem, fixture: Fixture, plan: Plan, say) -> dict:
 
 def saga_at(system: BenchSystem, fixture: Fixture, *, rate: float, seconds: float, grace: float) -> dict:
     """Offer `rate` orders/s for `seconds`; wait up to `grace` s for each to end; report."""
-    before = system.cpu_snapshot()
+    started = system.cpu.start()
     load = loadgen.offer_orders(
         system.base_url, rate=rate, seconds=seconds, products=fixture.products, tokens=fixture.customer_tokens
     )
@@ -230,7 +232,7 @@ def saga_at(system: BenchSystem, fixture: Fixture, *, rate: float, seconds: floa
     )
     lag = outcome["last_final_at"] - sent_until if outcome["last_final_at"] else None
     return {
-        "cpu_ms_per_order": _cpu_per_order(before, system.cpu_snapshot(), len(load.accepted_ids)),
+        "cpu_ms_per_order": system.cpu.per_unit(started, len(load.accepted_ids)),
         "offered_rate": rate,
         "seconds": seconds,
         "sent": load.sent,
@@ -248,12 +250,6 @@ def saga_at(system: BenchSystem, fixture: Fixture, *, rate: float, seconds: floa
         "pending_to_confirmed_max_ms": _round(outcome["pending_to_confirmed_max_ms"]),
         "completion_lag_s": _round(lag),
     }
-
-
-def _cpu_per_order(before: dict, after: dict, orders: int) -> dict[str, float]:
-    """CPU milliseconds per order of each part of the system (placement and saga together)."""
-    used = cpu.used_between(before, after)
-    return {name: round(seconds * 1000 / max(1, orders), 2) for name, seconds in used.items()}
 
 
 def _round(value, digits: int = 1):

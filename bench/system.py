@@ -69,6 +69,8 @@ class BenchSystem:
         self.process: subprocess.Popen | None = None
         self.state: dict = {}
         self.started_at = time.time()
+        self.cpu = cpu.CpuMeter(self.children)
+        self.idle_cpu_percent: dict[str, float] = {}
 
     @property
     def base_url(self) -> str:
@@ -107,9 +109,6 @@ class BenchSystem:
         """Return the pid of each child of `up` (from its state file)."""
         state = json.loads((self.var / "run" / "state.json").read_text())
         return {name: child["pid"] for name, child in state["children"].items() if child.get("pid")}
-
-    def cpu_snapshot(self) -> dict[str, float]:
-        return cpu.snapshot(self.children())
 
     def check_alive(self) -> None:
         """Raise SystemFailed when `up` died or the gateway stopped answering."""

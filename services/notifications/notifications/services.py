@@ -3,11 +3,14 @@
 Ordering, and why: the notification row and its `notification-sent` event are written
 first and the email is sent last, all inside the transaction that also records the
 event in the inbox. If the SMTP server refuses or is down, the exception rolls all of it
-back and the consumer retries the event later (then dead-letters it): nothing is lost and
+back and the consumer retries the event later (an unreachable server raises RetryLater, so
+the consumer waits for it instead of dead-lettering; a refusal is dead-lettered): nothing is lost and
 nothing is recorded as sent that was not. The one remaining gap is a crash between a
 successful send and the commit, which can only lead to the same email being sent twice,
 never to it being lost.
 """
+
+import smtplib
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -15,7 +18,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from common.events import publish
+from common.events import RetryLater, publish
 from notifications.models import Notification, Recipient
 
 
@@ -91,5 +94,9 @@ def notification_send(
         to=[address],
         headers={"X-CommerceX-Notification": str(notification.id), "X-CommerceX-Kind": kind},
     )
-    message.send(fail_silently=False)  # last: a failure rolls back the row and the event
+    try:
+        message.send(fail_silently=False)  # last: a failure rolls back the row and the event
+    except (OSError, smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError) as error:
+        # The mail server is unreachable: wait for it rather than dead-letter the email.
+        raise RetryLater(f"SMTP unavailable: {error}") from error
     return notification

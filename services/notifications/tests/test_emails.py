@@ -2,6 +2,7 @@ import socket
 
 import pytest
 
+from common.events import RetryLater
 from common.events.models import InboxEvent
 from common.events.testing import published
 from notifications.models import Notification
@@ -148,7 +149,7 @@ def test_smtp_down_fails_the_event_and_records_nothing_until_a_retry_succeeds(ma
     user, event_id = new_id(), new_id()
     real_port, settings.EMAIL_PORT = settings.EMAIL_PORT, _closed_port()
 
-    with pytest.raises(OSError):
+    with pytest.raises(RetryLater):
         user_registered(user, "gus@example.com", event_id=event_id)
 
     assert Notification.objects.count() == 0
