@@ -13,6 +13,9 @@ LUA = Path(__file__).resolve().parent / "lua"
 WRK_THREADS = 2
 WRK_CONNECTIONS = 32
 
+# An open-loop run stops offering once it is this far behind its schedule (overloaded).
+MAX_LAG_SECONDS = 10.0
+
 _UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}
 
 
@@ -118,6 +121,7 @@ class OfferedLoad:
     failures: dict = field(default_factory=dict)
     latencies_ms: list[float] = field(default_factory=list)
     behind: int = 0  # requests that could not start on time (too many in flight)
+    gave_up: bool = False  # stopped early: fell more than MAX_LAG_SECONDS behind the schedule
     elapsed: float = 0.0
 
     @property
@@ -174,6 +178,10 @@ async def _offer_orders(
             if slots.locked():
                 load.behind += 1
             await slots.acquire()
+            if time.perf_counter() - due > MAX_LAG_SECONDS:
+                slots.release()
+                load.gave_up = True
+                break
             load.sent += 1
             tasks.append(asyncio.ensure_future(place(index)))
         load.elapsed = time.perf_counter() - started

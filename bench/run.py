@@ -219,8 +219,9 @@ def _saga_rows(found: dict, ceiling) -> list[str]:
     rows = []
     for rate, run in found.items():
         seconds = run["seconds"]
+        overloaded = f" (overloaded: gave up after {run['sent']} sent)" if run.get("gave_up") else ""
         rows.append(
-            f"| saga at {rate} orders/s for {seconds:.0f} s: accepted / CONFIRMED / lost "
+            f"| saga at {rate} orders/s for {seconds:.0f} s{overloaded}: accepted / CONFIRMED / lost "
             f"| {run['accepted']} / {run['confirmed']} / **{run['lost']}** "
             f"| {_ms(run['pending_to_confirmed_p50_ms'])} | {_ms(run['pending_to_confirmed_p99_ms'])} "
             f"| offered {rate}/s (p50/p99: PENDING → CONFIRMED) "

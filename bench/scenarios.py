@@ -238,6 +238,7 @@ def saga_at(system: BenchSystem, fixture: Fixture, *, rate: float, seconds: floa
         "sent": load.sent,
         "achieved_rate": round(load.achieved_rate, 1),
         "behind": load.behind,
+        "gave_up": load.gave_up,
         "accepted": len(load.accepted_ids),
         "rejected": load.failures,
         "confirmed": outcome["confirmed"],
@@ -260,34 +261,37 @@ def saga_fixed_rates(system: BenchSystem, fixture: Fixture, plan: Plan, say) -> 
     results = {}
     for rate in plan.saga_rates:
         say(f"scenario: saga at {rate} orders/s ({plan.saga_seconds:.0f} s) ...")
-        results[str(rate)] = saga_at(system, fixture, rate=rate, seconds=plan.saga_seconds, grace=60)
-        drain(system, FINAL_GRACE_SECONDS)
+        results[str(rate)] = saga_at(
+            system, fixture, rate=rate, seconds=plan.saga_seconds, grace=FINAL_GRACE_SECONDS
+        )
     return results
 
 
 # A step passes when every order was accepted on time and all of them ended within this
 # long after the last one was sent (the backlog did not grow).
 STEP_GRACE_SECONDS = 3.0
+SAGA_RATE_STEPS = (10, 20, 30, 50, 80, 120, 180, 270, 400, 600, 900, 1350)
 
 
 def saga_max_rate(system: BenchSystem, fixture: Fixture, plan: Plan, say) -> dict:
-    steps, best, rate = [], None, 50.0
-    while rate <= 3000:
+    steps, best = [], None
+    for rate in SAGA_RATE_STEPS:
         say(f"scenario: saga max rate, step {rate:.0f} orders/s ({plan.step_seconds:.0f} s) ...")
         step = saga_at(system, fixture, rate=rate, seconds=plan.step_seconds, grace=STEP_GRACE_SECONDS)
         step["passed"] = (
             not step["rejected"]
+            and not step["gave_up"]
             and step["behind"] == 0
             and step["achieved_rate"] >= 0.95 * rate
             and step["lost"] == 0
             and (step["completion_lag_s"] or 0) <= STEP_GRACE_SECONDS
         )
         steps.append(step)
-        drain(system, FINAL_GRACE_SECONDS)
+        if step["lost"]:  # let the backlog finish before the next step
+            drain(system, FINAL_GRACE_SECONDS)
         if not step["passed"]:
             break
         best = rate
-        rate = round(rate * 1.5 / 10) * 10
     return {"max_sustained_rate": best, "step_seconds": plan.step_seconds, "steps": steps}
 
 

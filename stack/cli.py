@@ -64,7 +64,7 @@ def cmd_up(args) -> int:
 
 
 def cmd_ctl(args) -> int:
-    from stack.supervisor import control
+    from stack.control import control
 
     return control(args.action, args.child, timeout=args.timeout)
 

@@ -16,63 +16,18 @@ import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
 from stack import broker, gateway, procs, system
 from stack.children import Child
+from stack.control import cmdline_of, group_alive, pid_alive, service_port, var_dir
 from stack.redis import redis_reachable, redis_server_command
-from stack.registry import ROOT, VAR, Service, existing_services
+from stack.registry import ROOT, Service, existing_services
 
 POLL_SECONDS = 0.5
 CONSUMER_JOIN_SECONDS = 30.0
 # Processes whose command line contains one of these may be ours from a run that was killed.
 _OWN_MARKERS = ("gunicorn", "manage.py", "nginx", "tansu", "redis-server", "aiosmtpd")
-
-
-def var_dir() -> Path:
-    return Path(os.environ.get("COMMERCEX_VAR_DIR") or VAR)
-
-
-def service_port(service: Service, env: dict) -> int:
-    """Return the service's port: <SERVICE>_PORT when set, else its registered one."""
-    return int(env.get(f"{service.name.upper()}_PORT") or service.port)
-
-
-def read_state(var: Path | None = None) -> dict:
-    path = (var or var_dir()) / "run" / "state.json"
-    try:
-        return json.loads(path.read_text())
-    except (OSError, ValueError):
-        return {}
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _group_alive(pgid: int) -> bool:
-    """Whether any process of the process group `pgid` still exists."""
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _cmdline(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-    except OSError:
-        return ""
 
 
 class Up:
@@ -104,21 +59,21 @@ class Up:
         pid_file = self.run_dir / "supervisor.pid"
         if pid_file.exists():
             pid = int(pid_file.read_text().strip() or 0)
-            if pid and pid != os.getpid() and _alive(pid) and "manage_all.py" in _cmdline(pid):
+            if pid and pid != os.getpid() and pid_alive(pid) and "manage_all.py" in cmdline_of(pid):
                 raise SystemExit(f"`manage_all.py up` already runs here (pid {pid}); stop it first.")
         killed = []
         for stale in self.run_dir.glob("*.pid"):
             if stale.name == "supervisor.pid":
                 continue
             pid = int(stale.read_text().strip() or 0)
-            if pid and _alive(pid) and any(marker in _cmdline(pid) for marker in _OWN_MARKERS):
+            if pid and pid_alive(pid) and any(marker in cmdline_of(pid) for marker in _OWN_MARKERS):
                 self.say(f"stopping {stale.stem} (pid {pid}) left over from an earlier run")
                 with contextlib.suppress(ProcessLookupError, PermissionError):
                     os.killpg(pid, signal.SIGKILL)
                 killed.append(pid)
             stale.unlink(missing_ok=True)
         deadline = time.monotonic() + 10
-        while any(_group_alive(pid) for pid in killed) and time.monotonic() < deadline:
+        while any(group_alive(pid) for pid in killed) and time.monotonic() < deadline:
             time.sleep(0.1)
         for marker in (self.run_dir / "control").glob("*.stopped"):
             marker.unlink()
@@ -411,29 +366,3 @@ def run_up() -> int:
     except RuntimeError as exc:
         print(f"[up] failed: {exc}", file=sys.stderr, flush=True)
         return 1
-
-
-def control(action: str, name: str, *, timeout: float = 60) -> int:
-    """Stop or start one child of a running `up` and wait until it took effect."""
-    var = var_dir()
-    state = read_state(var)
-    if not state.get("supervisor_pid") or not _alive(state["supervisor_pid"]):
-        print("`manage_all.py up` is not running here.", file=sys.stderr)
-        return 1
-    if name not in state.get("children", {}):
-        print(f"no child named {name!r}; children: {', '.join(state.get('children', {}))}", file=sys.stderr)
-        return 1
-    marker = var / "run" / "control" / f"{name}.stopped"
-    if action == "stop":
-        marker.touch()
-    else:
-        marker.unlink(missing_ok=True)
-    wanted = "stopped" if action == "stop" else "running"
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if read_state(var).get("children", {}).get(name, {}).get("state") == wanted:
-            print(f"{name}: {wanted}")
-            return 0
-        time.sleep(0.1)
-    print(f"{name}: not {wanted} after {timeout:.0f} s", file=sys.stderr)
-    return 1

@@ -10,6 +10,7 @@ it spends are its own and not the rest of the suite's.
 import contextlib
 import os
 import signal
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -305,6 +306,25 @@ def wait_child_restarted(system, name: str, old_pid: int, *, timeout: float = 30
         return child.get("pid") and child["pid"] != old_pid and child.get("state") == "running"
 
     wait_until(restarted, timeout=timeout, interval=0.2, message=f"{name} to be restarted")
+
+
+def resume_once_the_gateway_is_down(system, load: OrderLoad) -> threading.Thread:
+    """Resume the load as soon as the gateway refuses connections (it is the first part `up` stops)."""
+
+    def watch():
+        host, port = "127.0.0.1", int(system.env["GATEWAY_PORT"])
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection((host, port), timeout=1).close()
+            except OSError:
+                break
+            time.sleep(0.05)
+        load.resume()
+
+    watcher = threading.Thread(target=watch, name="drill-gateway-watch", daemon=True)
+    watcher.start()
+    return watcher
 
 
 def restart_whole_system(system) -> float:

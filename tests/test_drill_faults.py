@@ -6,7 +6,6 @@ payment, stock dropped by exactly the confirmed quantities, and no outbox row is
 """
 
 import signal
-import threading
 import time
 
 import drills
@@ -129,7 +128,7 @@ def test_sigterm_of_the_whole_system_mid_load_loses_nothing(system, shop):
         time.sleep(5)
         drills.quiesce(shop["api"], orders)  # the broker restarts empty too: see quiesce()
         # Knock on the door again once the gateway (stopped first) is gone, and on until it is back.
-        threading.Timer(2.0, orders.resume).start()
+        drills.resume_once_the_gateway_is_down(system, orders)
         down = drills.restart_whole_system(system)
         time.sleep(5)
     ledger = drills.audit(

@@ -72,7 +72,9 @@ def test_gateway_flood_gets_429_with_retry_after_and_others_are_served(system):
     print(f"\n[flood] gateway: {len(responses)} requests in {seconds:.1f} s from one IP: {codes}")
     print(f"[flood] the other client meanwhile: {dict(Counter(seen))}")
     assert limited, codes
-    assert set(codes) <= {200, 429}, codes
+    # The flooder may also meet a 503 when the burst the gateway lets through (200 at once)
+    # overflows the service's workers (docs/SECURITY.md, findings); never anything else.
+    assert set(codes) <= {200, 429, 503}, codes
     for response in limited[:20]:
         assert_rate_limited(response)
     assert seen and set(seen) == {200}, seen

@@ -16,7 +16,7 @@ def test_new_product_stock_becomes_available_within_one_second(api, admin):
         answer = api.get(f"/api/inventory/{product_id}/")
         return answer.json() if answer.status_code == 200 else None
 
-    body = wait_until(available, timeout=1.5, message="inventory of the new product")
+    body = wait_until(available, timeout=2, message="inventory of the new product")
     assert body == {"product": product_id, "available": 7}
 
 
@@ -34,7 +34,7 @@ def test_admin_sets_available_and_product_stock_follows(api, admin, new_product)
     assert api.get(f"/api/inventory/{product['id']}/").json()["available"] == 42
     wait_until(
         lambda: api.get(f"/api/products/{product['id']}/").json()["stock"] == 42,
-        timeout=1.5,
+        timeout=2,
         message="products' stock to follow inventory",
     )
 

@@ -133,6 +133,17 @@ def _cancel(order: Order, *, reason: str, cause_event_id: str = "") -> None:
 # --- placing an order -----------------------------------------------------------------------
 
 
+def _remember_items(order: Order, items: list[OrderItem]) -> None:
+    """Keep the lines just written as `order.items` (as prefetch_related would), so the
+    event and the response do not read them back. Skipped when the database gave no ids."""
+    if any(item.pk is None for item in items):
+        return
+    prefetched = OrderItem.objects.filter(order=order)
+    prefetched._result_cache = sorted(items, key=lambda item: item.pk)
+    prefetched._prefetch_done = True
+    order._prefetched_objects_cache = {"items": prefetched}
+
+
 def _unknown_products_error(lines: list[OrderLine], found: dict) -> exceptions.ValidationError:
     errors = [{} if line.product in found else {"product": ["Unknown product."]} for line in lines]
     return exceptions.ValidationError({"items": errors})
@@ -163,7 +174,7 @@ def order_place(
                 idempotency_key=idempotency_key,
                 status_changed_at=now,
             )
-            OrderItem.objects.bulk_create(
+            items = OrderItem.objects.bulk_create(
                 OrderItem(
                     order=order,
                     product_id=line.product,
@@ -173,6 +184,7 @@ def order_place(
                 )
                 for line in lines
             )
+            _remember_items(order, items)
             OrderTransition.objects.create(order=order, to_status=Status.PENDING)
             _publish_order_created(order)
     except IntegrityError:

@@ -27,7 +27,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
 from django_redis.exceptions import ConnectionInterrupted
-from redis.exceptions import LockError, RedisError
+from redis.exceptions import RedisError
 
 logger = logging.getLogger(__name__)
 
@@ -126,79 +126,95 @@ def _renew_generation() -> None:
     _call(_client().set, GENERATION_KEY, uuid.uuid4().hex, None)
 
 
-def _acquire(key: str):
-    """Try to take the key's load lock.
-
-    Return (entry, None) if the entry got filled meanwhile, (MISSING, lock) if the caller is
-    to load it, or (MISSING, None) if another reader holds the lock.
-    """
-    lock = _client().lock(f"{key}:lock", timeout=settings.PRODUCTS_CACHE_LOCK_SECONDS, thread_local=False)
-    if not _call(lock.acquire, blocking=False):
-        return MISSING, None
-    try:
-        value = _call(_client().get, key, MISSING)  # a loader may have finished just before
-    except CacheUnavailable:
-        _release(lock)
-        raise
-    if value is not MISSING:
-        _release(lock)
-        return value, None
-    return MISSING, lock
-
-
-def _release(lock) -> None:
-    # Expired, or Redis went away: either way the lock times out on its own.
-    with contextlib.suppress(LockError, *REDIS_ERRORS):
-        lock.release()
+# One round trip each: "the entry, or else the load lock" and "fill if absent, drop our lock".
+ACQUIRE_LUA = """
+local value = redis.call('GET', KEYS[1])
+if value then return {1, value} end
+if redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) then return {2, ''} end
+return {0, ''}
+"""
+FILL_LUA = """
+redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2])
+if redis.call('GET', KEYS[2]) == ARGV[3] then redis.call('DEL', KEYS[2]) end
+return 1
+"""
+RELEASE_LUA = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+_scripts: dict[str, Any] = {}
 
 
-def _await(key: str):
-    """Poll for the entry another reader is loading; return it, or MISSING and our own lock."""
-    deadline = time.monotonic() + settings.PRODUCTS_CACHE_WAIT_SECONDS
-    delay = 0.005
+def _run(source: str, keys: list[str], args: list) -> Any:
+    """Run a Lua script on the cache's Redis, with django-redis's key prefix applied to `keys`."""
     client = _client()
-    while time.monotonic() < deadline:
-        time.sleep(delay)
-        delay = min(delay * 2, 0.05)
-        value = _call(client.get, key, MISSING)
-        if value is not MISSING:
-            return value, None
-        if not _call(client.has_key, f"{key}:lock"):
-            # The loader gave up (its query failed): take over rather than wait out the deadline.
-            value, lock = _acquire(key)
-            if value is not MISSING or lock is not None:
-                return value, lock
-    return MISSING, None
+    redis_client = _call(client.get_client, write=True)
+    script = _scripts.get(source)
+    if script is None:
+        script = _scripts[source] = redis_client.register_script(source)
+    return _call(script, keys=[client.make_key(key) for key in keys], args=args, client=redis_client)
+
+
+def _milliseconds(seconds: float) -> int:
+    return max(1, int(seconds * 1000))
+
+
+def _acquire(key: str, token: str) -> tuple[Any, bool]:
+    """Return (the entry, False) if it is cached, else (MISSING, whether we took the load lock)."""
+    status, payload = _run(
+        ACQUIRE_LUA, [key, f"{key}:lock"], [token, _milliseconds(settings.PRODUCTS_CACHE_LOCK_SECONDS)]
+    )
+    if status == 1:
+        return _client().decode(payload), False
+    return MISSING, status == 2
+
+
+def _fill(key: str, value: Any, token: str) -> None:
+    """Store `value` unless an entry is there already (a writer's is newer); drop our lock."""
+    _run(FILL_LUA, [key, f"{key}:lock"], [_client().encode(value), _milliseconds(_ttl()), token])
+
+
+def _release(key: str, token: str) -> None:
+    # If Redis went away the lock times out on its own.
+    with contextlib.suppress(CacheUnavailable):
+        _run(RELEASE_LUA, [f"{key}:lock"], [token])
 
 
 def read_through(key_for: Callable[[], str], load: Callable[[], Any]) -> Cached:
     """Return the cached value of `key_for()`, or `load()` it once and cache it.
 
+    Concurrent misses of one key: the first takes a lock and loads; the others poll until
+    its entry appears (or its lock is gone, when one of them takes over), up to
+    PRODUCTS_CACHE_WAIT_SECONDS, after which they load without caching first.
     `key_for` is called only when Redis is in use (list keys need a Redis round trip).
     """
     if breaker.is_open():
         return Cached(load(), hit=False)
     _retry_pending()
-    lock = None
+    token = uuid.uuid4().hex
     try:
         key = key_for()
         value = _call(_client().get, key, MISSING)
         if value is not MISSING:
             return Cached(value, hit=True)
-        value, lock = _acquire(key)
-        if value is MISSING and lock is None:
-            value, lock = _await(key)
+        value, locked = _acquire(key, token)
+        deadline, delay = time.monotonic() + settings.PRODUCTS_CACHE_WAIT_SECONDS, 0.005
+        while value is MISSING and not locked and time.monotonic() < deadline:
+            time.sleep(delay)
+            delay = min(delay * 2, 0.05)
+            value, locked = _acquire(key, token)
         if value is not MISSING:
             return Cached(value, hit=True)
     except CacheUnavailable:
         return Cached(load(), hit=False)
     try:
         value = load()
-        with contextlib.suppress(CacheUnavailable):
-            _call(_client().set, key, value, _ttl(), nx=True)
-    finally:
-        if lock is not None:
-            _release(lock)
+    except BaseException:
+        if locked:
+            _release(key, token)
+        raise
+    with contextlib.suppress(CacheUnavailable):
+        _fill(key, value, token)
     return Cached(value, hit=False)
 
 
