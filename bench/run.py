@@ -99,6 +99,7 @@ def run_bench(*, quick: bool) -> int:
         say("stopping the system ...")
         system.stop()
     report["duration_s"] = round(time.monotonic() - started, 1)
+    report["machine"]["load_avg_at_end"] = os.getloadavg()
     report["table"] = table(report)
     BENCH_VAR.mkdir(parents=True, exist_ok=True)
     (BENCH_VAR / "results.json").write_text(json.dumps(report, indent=2, default=str) + "\n")

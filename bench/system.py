@@ -168,7 +168,7 @@ class BenchSystem:
         env = {
             **self.env,
             "DJANGO_SETTINGS_MODULE": service.settings_module,
-            "PYTHONPATH": os.pathsep.join([str(service.directory), str(ROOT)]),
+            "PYTHONPATH": str(service.directory),
         }
         result = subprocess.run(
             [sys.executable, str(script)],

@@ -140,6 +140,7 @@ def events(system, api):
             "order-cancelled",
             "payment-refunded",
             "user-registered",
+            "order-created.dlq",
         ],
     )
     log.start()

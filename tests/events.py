@@ -2,11 +2,10 @@
 
 import json
 import threading
-import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from confluent_kafka import Consumer
+from confluent_kafka import Consumer, Producer
 from confluent_kafka.admin import AdminClient
 from system import wait_until
 
@@ -17,6 +16,8 @@ class Message:
     key: str
     headers: dict[str, str]
     payload: dict
+    raw_headers: list = field(default_factory=list, repr=False)
+    raw_value: bytes = field(default=b"", repr=False)
 
 
 class EventLog:
@@ -72,7 +73,11 @@ class EventLog:
                     payload = None
                 key = (message.key() or b"").decode("utf-8", errors="replace")
                 with self._lock:
-                    self.messages.append(Message(message.topic(), key, headers, payload))
+                    self.messages.append(
+                        Message(
+                            message.topic(), key, headers, payload, message.headers() or [], message.value()
+                        )
+                    )
         finally:
             consumer.close()
 
@@ -93,6 +98,8 @@ class EventLog:
         with self._lock:
             return sum(1 for m in self.messages if m.topic == topic and m.key == key)
 
-    @staticmethod
-    def settle(seconds: float = 1.0) -> None:
-        time.sleep(seconds)
+    def produce(self, topic: str, *, key: bytes, value: bytes, headers: list) -> None:
+        """Send one message as any producer could (a replay, or a message no service wrote)."""
+        producer = Producer({"bootstrap.servers": self.bootstrap})
+        producer.produce(topic, key=key, value=value, headers=headers)
+        assert producer.flush(10) == 0, "the broker did not take the message"

@@ -56,6 +56,8 @@ def assert_rate_limited(response: httpx.Response) -> int:
 
 @pytest.mark.disruptive
 def test_gateway_flood_gets_429_with_retry_after_and_others_are_served(system):
+    if "off" in (os.environ.get("RATE_LIMIT", "").lower(), os.environ.get("GATEWAY_RATE_LIMIT", "").lower()):
+        pytest.skip("the gateway's flood limit is off (RATE_LIMIT or GATEWAY_RATE_LIMIT)")
     stop, seen = threading.Event(), []
     bystander = threading.Thread(target=others_are_served, args=(system, stop, seen), daemon=True)
     bystander.start()
