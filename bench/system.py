@@ -82,6 +82,7 @@ class BenchSystem:
 
     def start(self, *, timeout: float = 300) -> None:
         """Start `up` on fresh embedded databases (PostgreSQL ones are kept) and wait until healthy."""
+        self._stop_leftover()
         shutil.rmtree(self.var / "db", ignore_errors=True)
         shutil.rmtree(self.var / "log", ignore_errors=True)
         self.var.mkdir(parents=True, exist_ok=True)
@@ -104,6 +105,23 @@ class BenchSystem:
         self.state = json.loads((self.var / "run" / "state.json").read_text())
         self.env["KAFKA_BOOTSTRAP_SERVERS"] = self.state["kafka_bootstrap_servers"]
         self.env["REDIS_URL"] = self.state.get("redis_url", self.env["REDIS_URL"])
+
+    def _stop_leftover(self) -> None:
+        """Stop the `up` of an earlier benchmark that was killed before it could stop it."""
+        pid_file = self.var / "run" / "supervisor.pid"
+        try:
+            pid = int(pid_file.read_text().strip())
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except (OSError, ValueError):
+            return
+        if b"manage_all.py" not in cmdline:
+            return
+        print(f"bench: stopping the system left running by an earlier run (pid {pid})", file=sys.stderr)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline and Path(f"/proc/{pid}").exists():
+            time.sleep(0.5)
 
     def children(self) -> dict[str, int]:
         """Return the pid of each child of `up` (from its state file)."""
