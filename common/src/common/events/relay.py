@@ -268,6 +268,9 @@ class Relay:
         while not self.stopping.is_set():
             try:
                 self.ensure_topics(initial)
+                # Warm up: learn every topic's leaders and get a producer id now, so the
+                # first event after start leaves as fast as the rest.
+                self._producer().list_topics(timeout=10)
                 break
             except KafkaException as exc:
                 logger.warning("relay: cannot create topics yet", extra={"error": str(exc)})
