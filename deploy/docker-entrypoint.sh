@@ -54,6 +54,7 @@ case "$command" in
             --keep-alive 75 \
             --forwarded-allow-ips "*" \
             --preload \
+            --no-control-socket \
             --error-logfile - \
             "$@"
         ;;

@@ -209,6 +209,8 @@ class Up:
                 "--bind", f"127.0.0.1:{self.ports[service.name]}",
                 # Longer than nginx's upstream keep-alive, so nginx never reuses a closed one.
                 "--keep-alive", "75", "--graceful-timeout", "5", "--timeout", "30", "--preload",
+                # gunicorn 27's control socket has one default path for every master: not needed.
+                "--no-control-socket",
             ]  # fmt: skip
             self.child(f"{service.name}-web", web, cwd=service.directory, env=env, tier=2)
             described = prepared[service.name]
