@@ -16,6 +16,7 @@ from functools import partial
 
 import psycopg
 from confluent_kafka import KafkaException, Producer
+from confluent_kafka.admin import AdminClient
 from django.db import InterfaceError, OperationalError, close_old_connections, connection
 from django.utils import timezone
 
@@ -37,6 +38,11 @@ ANY_PENDING = "SELECT 1 FROM events_outboxevent WHERE sent_at IS NULL LIMIT 1"
 LEADER_LOCK_KEY = "commercex-events-relay"
 PURGE_EVERY_SECONDS = 600
 MAX_BACKOFF_SECONDS = 5.0
+
+
+def marker_topic(service: str, prefix: str) -> str:
+    """Name the topic only this service's relay creates: its absence means the broker lost its data."""
+    return f"{prefix}_relay-marker.{service}"
 
 
 class DeliveryFailed(Exception):
@@ -140,6 +146,9 @@ class Relay:
         self.stopping = threading.Event()
         self.listener = OutboxListener() if connection.vendor == "postgresql" else None
         self._next_purge = 0.0
+        self._next_broker_check = 0.0
+        self.admin: AdminClient | None = None
+        self.marker = marker_topic(self.service, self.prefix)
         # Every message is acknowledged or failed by then (message.timeout.ms bounds it).
         self.flush_timeout = int(config.producer_config().get("message.timeout.ms", 300000)) / 1000 + 5
 
@@ -210,6 +219,35 @@ class Relay:
             )
         return len(delivered)
 
+    # -- broker loss ------------------------------------------------------------------------
+
+    def check_broker(self, *, force: bool = False) -> int:
+        """Re-send recent events if the broker lost its data; return how many rows were rewound.
+
+        A memory-only broker (Tansu) that restarts loses acknowledged messages no consumer
+        had read yet. The relay keeps a marker topic that nobody else creates; when it is
+        gone, rows sent in the last EVENTS_RELAY_RESEND_MINUTES are marked unsent again and
+        go out in their original order, and the consumers' inboxes skip what they already
+        applied. Real Kafka never loses the marker, so this costs one metadata request. On
+        a first start the marker is missing too: re-sending then is harmless (nothing, or
+        what a previous broker may have lost with the whole system).
+        """
+        now = time.monotonic()
+        if not force and now < self._next_broker_check:
+            return 0
+        self._next_broker_check = now + config.relay_broker_check_seconds()
+        if self.admin is None:
+            self.admin = AdminClient(config.admin_config())
+        admin = self.admin
+        if self.marker in admin.list_topics(timeout=10).topics:
+            return 0
+        ensure_topics([self.marker], admin=admin, partitions=1)
+        self.ensured_topics.clear()
+        since = timezone.now() - timedelta(minutes=config.relay_resend_minutes())
+        rewound = OutboxEvent.objects.filter(sent_at__gte=since).update(sent_at=None)
+        logger.warning("relay: the broker lost its data; re-sending recent events", extra={"rows": rewound})
+        return rewound
+
     # -- housekeeping ------------------------------------------------------------------------
 
     def purge_sent(self) -> int:
@@ -235,7 +273,8 @@ class Relay:
         listening = self.listener is not None and self.listener.conn is not None
         timeout = config.relay_poll_seconds(listening=listening)
         if self.listener is not None:
-            self.listener.wait(timeout, self.stopping)
+            # Wake at least as often as the broker-loss check is due.
+            self.listener.wait(timeout, self.stopping, longest=config.relay_broker_check_seconds())
         else:
             self.stopping.wait(timeout)
 
@@ -244,6 +283,7 @@ class Relay:
         try:
             if self.listener is not None and not self.listener.is_leader():
                 return 0
+            self.check_broker(force=bool(self.failures))
             sent = self.send_pending()
             if self.failures:
                 logger.info("relay recovered", extra={"after_failures": self.failures})
