@@ -188,10 +188,8 @@ def table(report: dict) -> str:
     if "machine" in idle:
         ours = sum(value for name, value in idle.items() if name != "machine")
         others = max(0.0, idle["machine"] - ours) / 100
-        header += (
-            f"\nWhile the system idled, other work used {others:.2f} of the {machine['cores']} cores: "
-            "figures from a busy machine are low, compare the ratios."
-        )
+        header += f"\nWhile the system idled, other work used {others:.2f} of the {machine['cores']} cores"
+        header += ": figures from a busy machine are low, compare the ratios." if others > 0.25 else "."
     return header + "\n\n" + "\n".join(rows) + "\n"
 
 
