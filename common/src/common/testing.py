@@ -82,3 +82,41 @@ def smtp_server(host: str = "127.0.0.1", port: int = 0) -> Iterator[tuple[int, l
         yield port, collector.messages
     finally:
         controller.stop()
+
+
+@contextmanager
+def private_cache_prefix(settings, label: str) -> Iterator[str]:
+    """Give one test its own Redis key prefix, and delete only its keys afterwards.
+
+    Redis is shared with other suites running at the same time, so it is never flushed.
+    `settings` is pytest-django's settings fixture.
+    """
+    from django.core.cache import cache
+
+    caches = {name: dict(config) for name, config in settings.CACHES.items()}
+    prefix = f"test-{label}-{uuid.uuid4().hex[:12]}"
+    caches["default"]["KEY_PREFIX"] = prefix
+    settings.CACHES = caches
+    try:
+        yield prefix
+    finally:
+        cache.delete_pattern("*")
+
+
+class ApiCaller:
+    """A DRF test client authenticated as one new user (a customer unless `role` says otherwise)."""
+
+    def __init__(self, *, role: str = "customer"):
+        from rest_framework.test import APIClient
+
+        self.user_id = str(uuid.uuid4())
+        self.email = f"{self.user_id[:8]}@example.com"
+        self.client = APIClient()
+        token = make_access_token(user_id=self.user_id, email=self.email, role=role)
+        self.client.credentials(**auth_header(token))
+
+    def post(self, path, data=None, **extra):
+        return self.client.post(path, data, format="json", **extra)
+
+    def get(self, path, **extra):
+        return self.client.get(path, **extra)

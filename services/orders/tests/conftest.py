@@ -8,55 +8,34 @@ from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from django.core.cache import cache
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from common.auth import ROLE_ADMIN
-from common.testing import make_access_token
+from common.testing import ApiCaller, private_cache_prefix
 from orders.models import CatalogueProduct
 
 
 @pytest.fixture(autouse=True)
 def isolated_cache(settings):
     """Give each test its own Redis key prefix (Redis is shared; it is never flushed)."""
-    caches = {name: dict(config) for name, config in settings.CACHES.items()}
-    caches["default"]["KEY_PREFIX"] = f"test-orders-{uuid.uuid4().hex}"
-    settings.CACHES = caches
-    yield
-    cache.delete_pattern("*")
-
-
-class Caller:
-    """An API client authenticated as one user."""
-
-    def __init__(self, *, role: str = "customer"):
-        self.user_id = str(uuid.uuid4())
-        self.email = f"{self.user_id[:8]}@example.com"
-        self.client = APIClient()
-        token = make_access_token(user_id=self.user_id, email=self.email, role=role)
-        self.client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
-
-    def post(self, path, data=None, **extra):
-        return self.client.post(path, data, format="json", **extra)
-
-    def get(self, path, **extra):
-        return self.client.get(path, **extra)
+    with private_cache_prefix(settings, "orders"):
+        yield
 
 
 @pytest.fixture
 def customer(db):
-    return Caller()
+    return ApiCaller()
 
 
 @pytest.fixture
 def other_customer(db):
-    return Caller()
+    return ApiCaller()
 
 
 @pytest.fixture
 def admin(db):
-    return Caller(role=ROLE_ADMIN)
+    return ApiCaller(role=ROLE_ADMIN)
 
 
 @pytest.fixture

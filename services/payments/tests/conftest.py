@@ -3,48 +3,32 @@
 import uuid
 
 import pytest
-from django.core.cache import cache
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from common.auth import ROLE_ADMIN
-from common.testing import make_access_token
+from common.testing import ApiCaller, private_cache_prefix
 
 
 @pytest.fixture(autouse=True)
 def isolated_cache(settings):
     """Give each test its own Redis key prefix (Redis is shared; it is never flushed)."""
-    caches = {name: dict(config) for name, config in settings.CACHES.items()}
-    caches["default"]["KEY_PREFIX"] = f"test-payments-{uuid.uuid4().hex}"
-    settings.CACHES = caches
-    yield
-    cache.delete_pattern("*")
-
-
-class Caller:
-    def __init__(self, *, role: str = "customer"):
-        self.user_id = str(uuid.uuid4())
-        self.client = APIClient()
-        token = make_access_token(user_id=self.user_id, role=role)
-        self.client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
-
-    def get(self, path, **extra):
-        return self.client.get(path, **extra)
+    with private_cache_prefix(settings, "payments"):
+        yield
 
 
 @pytest.fixture
 def customer(db):
-    return Caller()
+    return ApiCaller()
 
 
 @pytest.fixture
 def other_customer(db):
-    return Caller()
+    return ApiCaller()
 
 
 @pytest.fixture
 def admin(db):
-    return Caller(role=ROLE_ADMIN)
+    return ApiCaller(role=ROLE_ADMIN)
 
 
 def order_created(

@@ -1,14 +1,12 @@
-import copy
 import os
 import uuid
 from decimal import Decimal
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 from rest_framework.test import APIClient
 
-from common.testing import auth_header, make_access_token
+from common.testing import auth_header, make_access_token, private_cache_prefix
 from products import cache as product_cache
 from products.models import Product
 
@@ -28,13 +26,9 @@ def pytest_collection_modifyitems(config, items):
 @pytest.fixture(autouse=True)
 def isolated_cache(settings):
     """Give every test its own Redis key prefix (never flush the shared Redis)."""
-    caches = copy.deepcopy(settings.CACHES)
-    prefix = f"products-test-{uuid.uuid4().hex[:12]}"
-    caches["default"]["KEY_PREFIX"] = prefix
-    settings.CACHES = caches
-    product_cache.reset()
-    yield prefix
-    cache.delete_pattern("*")
+    with private_cache_prefix(settings, "products") as prefix:
+        product_cache.reset()
+        yield prefix
     product_cache.reset()
 
 

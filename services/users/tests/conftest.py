@@ -4,8 +4,9 @@ import uuid
 
 import pytest
 from django.contrib.auth.hashers import Argon2PasswordHasher
-from django.core.cache import cache
 from rest_framework.test import APIClient
+
+from common.testing import private_cache_prefix
 
 PASSWORD = "Correct-Horse-9-Battery"
 
@@ -30,11 +31,8 @@ def isolated_cache(settings):
     Redis is shared with other suites running at the same time, so this test's keys are
     deleted by prefix afterwards; Redis is never flushed.
     """
-    caches = {name: dict(config) for name, config in settings.CACHES.items()}
-    caches["default"]["KEY_PREFIX"] = f"test-users-{uuid.uuid4().hex}"
-    settings.CACHES = caches
-    yield
-    cache.delete_pattern("*")
+    with private_cache_prefix(settings, "users"):
+        yield
 
 
 @pytest.fixture
