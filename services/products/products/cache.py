@@ -2,10 +2,12 @@
 
 - A miss loads from the database under a short per-key Redis lock; concurrent misses for
   the same key wait for that load's result instead of querying too (stampede protection).
-- Readers fill an entry only if it is absent (SET NX). A write drops the product's entry
-  and renews the list generation at once, then, when its transaction commits, stores the
-  committed product and renews the generation again. A reader that loaded the old row
-  before the commit can therefore not put it back after the write has returned.
+- A write drops the product's entry and renews the list generation at once; when its
+  transaction commits it puts a "stale" marker (a fresh token) in the entry and renews
+  the generation again. Reads stay read-aside: the next read after a write is a MISS that
+  loads the committed row. A reader fills an entry only if it still holds what the reader
+  saw when it missed (nothing, or the same marker), so a reader that loaded the old row
+  before the commit can never put it back after the write has returned.
 - List entries live under the current generation; renewing it retires every cached list.
 - A Redis failure is logged and the cache skipped for PRODUCTS_CACHE_RETRY_SECONDS, so
   reads are served from the database; invalidations that failed are retried once Redis
@@ -127,14 +129,19 @@ def _renew_generation() -> None:
 
 
 # One round trip each: "the entry, or else the load lock" and "fill if absent, drop our lock".
+# Markers are raw strings; django-redis stores values pickled (starting with 0x80) or as
+# digits, so a value never starts with the marker prefix.
+STALE_PREFIX = "stale:"
 ACQUIRE_LUA = """
 local value = redis.call('GET', KEYS[1])
-if value then return {1, value} end
-if redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) then return {2, ''} end
-return {0, ''}
+if value and string.sub(value, 1, 6) ~= 'stale:' then return {1, value, ''} end
+local seen = value or ''
+if redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) then return {2, '', seen} end
+return {0, '', seen}
 """
 FILL_LUA = """
-redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2])
+local current = redis.call('GET', KEYS[1]) or ''
+if current == ARGV[4] then redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2]) end
 if redis.call('GET', KEYS[2]) == ARGV[3] then redis.call('DEL', KEYS[2]) end
 return 1
 """
@@ -159,19 +166,20 @@ def _milliseconds(seconds: float) -> int:
     return max(1, int(seconds * 1000))
 
 
-def _acquire(key: str, token: str) -> tuple[Any, bool]:
-    """Return (the entry, False) if it is cached, else (MISSING, whether we took the load lock)."""
-    status, payload = _run(
+def _acquire(key: str, token: str) -> tuple[Any, bool, bytes]:
+    """Return (the entry, False, b"") if it is cached, else (MISSING, whether we took the
+    load lock, what the entry held: nothing or a stale marker)."""
+    status, payload, seen = _run(
         ACQUIRE_LUA, [key, f"{key}:lock"], [token, _milliseconds(settings.PRODUCTS_CACHE_LOCK_SECONDS)]
     )
     if status == 1:
-        return _client().decode(payload), False
-    return MISSING, status == 2
+        return _client().decode(payload), False, b""
+    return MISSING, status == 2, seen
 
 
-def _fill(key: str, value: Any, token: str) -> None:
-    """Store `value` unless an entry is there already (a writer's is newer); drop our lock."""
-    _run(FILL_LUA, [key, f"{key}:lock"], [_client().encode(value), _milliseconds(_ttl()), token])
+def _fill(key: str, value: Any, token: str, seen: bytes) -> None:
+    """Store `value` if the entry still holds what we saw at the miss; drop our lock."""
+    _run(FILL_LUA, [key, f"{key}:lock"], [_client().encode(value), _milliseconds(_ttl()), token, seen])
 
 
 def _release(key: str, token: str) -> None:
@@ -194,15 +202,12 @@ def read_through(key_for: Callable[[], str], load: Callable[[], Any]) -> Cached:
     token = uuid.uuid4().hex
     try:
         key = key_for()
-        value = _call(_client().get, key, MISSING)
-        if value is not MISSING:
-            return Cached(value, hit=True)
-        value, locked = _acquire(key, token)
+        value, locked, seen = _acquire(key, token)
         deadline, delay = time.monotonic() + settings.PRODUCTS_CACHE_WAIT_SECONDS, 0.005
         while value is MISSING and not locked and time.monotonic() < deadline:
             time.sleep(delay)
             delay = min(delay * 2, 0.05)
-            value, locked = _acquire(key, token)
+            value, locked, seen = _acquire(key, token)
         if value is not MISSING:
             return Cached(value, hit=True)
     except CacheUnavailable:
@@ -214,18 +219,15 @@ def read_through(key_for: Callable[[], str], load: Callable[[], Any]) -> Cached:
             _release(key, token)
         raise
     with contextlib.suppress(CacheUnavailable):
-        _fill(key, value, token)
+        _fill(key, value, token, seen)
     return Cached(value, hit=False)
 
 
-def product_changed(*, product_id, load: Callable[[], dict | None]) -> None:
-    """Invalidate a product's cached reads now, and store its committed state after commit.
-
-    `load` reads the product's current representation (None once it is deleted).
-    """
+def product_changed(*, product_id) -> None:
+    """Invalidate a product's cached reads now, and again (with a stale marker) after commit."""
     product_id = str(product_id)
     _forget(product_id)
-    transaction.on_commit(lambda: _store(product_id, load), robust=True)
+    transaction.on_commit(lambda: _mark_stale(product_id), robust=True)
 
 
 def _forget(product_id: str) -> None:
@@ -237,10 +239,12 @@ def _forget(product_id: str) -> None:
             _pending.add(product_id)
 
 
-def _store(product_id: str, load: Callable[[], dict | None]) -> None:
-    value = load()
+def _mark_stale(product_id: str) -> None:
     try:
-        _call(_client().set, detail_key(product_id), NOT_FOUND if value is None else value, _ttl())
+        client = _client()
+        redis_client = _call(client.get_client, write=True)
+        marker = f"{STALE_PREFIX}{uuid.uuid4().hex}"
+        _call(redis_client.set, client.make_key(detail_key(product_id)), marker, px=_milliseconds(_ttl()))
         _renew_generation()
     except CacheUnavailable:
         with _pending_lock:

@@ -38,9 +38,7 @@ def _timestamp(moment: datetime) -> str:
 
 
 def _invalidate(product_id) -> None:
-    product_cache.product_changed(
-        product_id=product_id, load=lambda: selectors.product_data(product_id=product_id)
-    )
+    product_cache.product_changed(product_id=product_id)
 
 
 def _locked(product_id) -> Product:
@@ -137,13 +135,13 @@ def product_set_stock(*, product_id, available: int, changed_at: datetime) -> bo
         logger.warning("stock change for unknown product ignored", extra={"product_id": str(product_id)})
         return False
     newer = Q(stock_changed_at__isnull=True) | Q(stock_changed_at__lte=changed_at)
-    updated = (
-        Product.objects.filter(pk=parsed_id)
-        .filter(newer)
-        .update(stock=available, stock_changed_at=changed_at)
-    )
+    current = Product.objects.filter(pk=parsed_id).filter(newer)
+    # The same stock (e.g. the echo of a new product's initial stock) keeps cached reads.
+    differs = current.exclude(stock=available).exists()
+    updated = current.update(stock=available, stock_changed_at=changed_at)
     if not updated:
         logger.info("stale stock change ignored", extra={"product_id": str(parsed_id)})
         return False
-    _invalidate(parsed_id)
-    return True
+    if differs:
+        _invalidate(parsed_id)
+    return differs
