@@ -1,35 +1,20 @@
-import os
 import secrets
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 from django.core.exceptions import ImproperlyConfigured
 
 from common.settings import database_settings, jwt_keys, service_settings
 from common.settings.env import env_rate
+from common.testing import production_environment, rsa_key_pair
 
 TESTS_DIR = Path(__file__).resolve().parent
 
 
-def _key_pair() -> tuple[str, str]:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    ).decode()
-    public = (
-        key.public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        .decode()
-    )
-    return private, public
-
-
-PRIVATE, PUBLIC = _key_pair()
-OTHER_PRIVATE, _ = _key_pair()
+PRIVATE, PUBLIC = rsa_key_pair()
+OTHER_PRIVATE, _ = rsa_key_pair()
 
 
 @pytest.fixture
@@ -171,17 +156,12 @@ def test_without_a_url_a_service_gets_its_own_sqlite_file_under_var(monkeypatch)
 
 
 def _production_env(**overrides) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "JWT_", "SECURE_"))}
-    env.update(
-        DJANGO_ENV="production",
-        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
-        DJANGO_ALLOWED_HOSTS="shop.example.com",
-        JWT_PUBLIC_KEY=PUBLIC,
+    return production_environment(
+        public_key=PUBLIC,
         DJANGO_SETTINGS_MODULE="testsvc.settings",
         PYTHONPATH=str(TESTS_DIR),
+        **overrides,
     )
-    env.update(overrides)
-    return env
 
 
 def _django(*args: str, env: dict) -> subprocess.CompletedProcess:

@@ -120,3 +120,37 @@ class ApiCaller:
 
     def get(self, path, **extra):
         return self.client.get(path, **extra)
+
+
+def rsa_key_pair() -> tuple[str, str]:
+    """Return a fresh (private PEM, public PEM) pair, as an operator would provide."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    public = (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+    return private, public
+
+
+def production_environment(*, private_key: str = "", public_key: str, **overrides: str) -> dict:
+    """Return this process's environment turned into a production one (for a subprocess)."""
+    import os
+    import secrets
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "JWT_", "SECURE_"))}
+    env.update(
+        DJANGO_ENV="production",
+        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
+        DJANGO_ALLOWED_HOSTS="shop.example.com",
+        JWT_PUBLIC_KEY=public_key,
+        **({"JWT_PRIVATE_KEY": private_key} if private_key else {}),
+    )
+    env.update(overrides)
+    return env

@@ -1,30 +1,15 @@
-import os
-import secrets
 import subprocess
 import sys
 from pathlib import Path
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from common.testing import production_environment, rsa_key_pair
 
 SERVICE_DIR = Path(__file__).resolve().parent.parent
 
 
 def _production_env() -> dict:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "JWT_", "SECURE_"))}
-    env.update(
-        DJANGO_ENV="production",
-        DJANGO_SECRET_KEY=secrets.token_urlsafe(50),
-        DJANGO_ALLOWED_HOSTS="shop.example.com",
-        JWT_PRIVATE_KEY=key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        ).decode(),
-        JWT_PUBLIC_KEY=key.public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        .decode(),
-    )
-    return env
+    private_key, public_key = rsa_key_pair()
+    return production_environment(private_key=private_key, public_key=public_key)
 
 
 def _manage(*args: str, env: dict) -> subprocess.CompletedProcess:
