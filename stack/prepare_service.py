@@ -16,6 +16,9 @@ def main() -> int:
     sys.path[0] = os.getcwd()
     service = os.path.basename(os.getcwd())
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", f"{service}.settings")
+    from common.local import prepare_local
+
+    prepare_local()  # local keys and var/ folders, before the settings read them
     import django
     from django.conf import settings
     from django.core.management import call_command, get_commands

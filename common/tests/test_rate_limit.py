@@ -86,6 +86,6 @@ def test_rate_limiting_fails_open_when_redis_is_unreachable(client, settings):
 
 
 def test_the_default_rate_is_a_thousand_per_minute():
-    from common.settings import DEFAULT_RATE_LIMIT
+    from common.settings.base import DEFAULT_RATE_LIMIT
 
     assert DEFAULT_RATE_LIMIT == "1000/1m"

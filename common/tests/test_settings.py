@@ -1,3 +1,4 @@
+import runpy
 import secrets
 import subprocess
 import sys
@@ -6,8 +7,10 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
-from common.settings import database_settings, jwt_keys, service_settings
+import common.settings.base
+from common.local import prepare_local
 from common.settings.env import env_rate
+from common.settings.readers import database_settings, jwt_keys
 from common.testing import production_environment, rsa_key_pair
 
 TESTS_DIR = Path(__file__).resolve().parent
@@ -15,6 +18,12 @@ TESTS_DIR = Path(__file__).resolve().parent
 
 PRIVATE, PUBLIC = rsa_key_pair()
 OTHER_PRIVATE, _ = rsa_key_pair()
+
+
+def base_settings() -> dict:
+    """Run common.settings.base afresh under the current environment; return its settings."""
+    values = runpy.run_path(common.settings.base.__file__)
+    return {name: value for name, value in values.items() if name.isupper()}
 
 
 @pytest.fixture
@@ -29,12 +38,44 @@ def production(monkeypatch):
 
 
 def test_production_settings_build_with_every_secret_given(production):
-    settings = service_settings(name="testsvc", apps=[], signs_tokens=True)
+    settings = base_settings()
 
     assert settings["DEBUG"] is False
     assert settings["ALLOWED_HOSTS"] == ["shop.example.com", "users"]
     assert settings["SESSION_COOKIE_SECURE"] and settings["CSRF_COOKIE_SECURE"]
-    assert settings["SIMPLE_JWT"]["SIGNING_KEY"].strip() == PRIVATE.strip()
+    assert settings["SIMPLE_JWT"]["VERIFYING_KEY"].strip() == PUBLIC.strip()
+    assert jwt_keys(signs_tokens=True)[0].strip() == PRIVATE.strip()
+
+
+def test_the_service_is_named_by_its_settings_module(monkeypatch):
+    monkeypatch.setenv("DJANGO_SETTINGS_MODULE", "widgets.settings")
+
+    settings = base_settings()
+
+    assert settings["SERVICE_NAME"] == "widgets"
+    assert settings["ROOT_URLCONF"] == "widgets.urls"
+    assert Path(settings["DATABASES"]["default"]["NAME"]).name == "widgets.sqlite3"
+
+
+def test_reading_the_settings_writes_nothing(monkeypatch, tmp_path):
+    monkeypatch.setenv("COMMERCEX_VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("DJANGO_SECRET_KEY", "a-local-secret")
+    monkeypatch.setenv("JWT_PUBLIC_KEY", PUBLIC)
+
+    base_settings()
+
+    assert not (tmp_path / "var").exists()
+
+
+def test_locally_missing_keys_name_the_command_that_makes_them(monkeypatch, tmp_path):
+    monkeypatch.setenv("COMMERCEX_VAR_DIR", str(tmp_path))
+    monkeypatch.delenv("DJANGO_SECRET_KEY", raising=False)
+
+    with pytest.raises(ImproperlyConfigured, match=r"manage_all\.py up"):
+        base_settings()
+
+    prepare_local()
+    assert base_settings()["SECRET_KEY"] == (tmp_path / "keys" / "django_secret_key").read_text()
 
 
 @pytest.mark.parametrize(
@@ -49,14 +90,15 @@ def test_production_settings_build_with_every_secret_given(production):
 def test_production_fails_fast_on_a_missing_secret(production, missing, signs_tokens):
     production.delenv(missing)
 
-    with pytest.raises(ImproperlyConfigured, match=missing):
-        service_settings(name="testsvc", apps=[], signs_tokens=signs_tokens)
+    with pytest.raises(ImproperlyConfigured, match=f"{missing} must be set when DJANGO_ENV=production"):
+        base_settings()
+        jwt_keys(signs_tokens=signs_tokens)
 
 
 def test_production_services_that_only_verify_tokens_need_no_private_key(production):
     production.delenv("JWT_PRIVATE_KEY")
 
-    settings = service_settings(name="testsvc", apps=[])
+    settings = base_settings()
 
     assert settings["SIMPLE_JWT"]["SIGNING_KEY"] == ""
     assert settings["SIMPLE_JWT"]["VERIFYING_KEY"].strip() == PUBLIC.strip()
@@ -65,7 +107,7 @@ def test_production_services_that_only_verify_tokens_need_no_private_key(product
 def test_production_forces_debug_off(production):
     production.setenv("DJANGO_DEBUG", "true")
 
-    assert service_settings(name="testsvc", apps=[])["DEBUG"] is False
+    assert base_settings()["DEBUG"] is False
 
 
 def test_a_private_key_alone_implies_its_public_key(monkeypatch):

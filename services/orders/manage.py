@@ -8,4 +8,8 @@ if __name__ == "__main__":
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "orders.settings")
     from django.core.management import execute_from_command_line
 
+    from common.local import prepare_local
+
+    prepare_local()  # local keys and var/ folders (nothing in production)
+
     execute_from_command_line(sys.argv)

@@ -8,6 +8,5 @@ REPO_ROOT = Path(__file__).resolve().parents[3]
 
 
 def var_dir() -> Path:
-    path = Path(os.environ.get("COMMERCEX_VAR_DIR") or REPO_ROOT / "var")
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    """Where local state lives (`COMMERCEX_VAR_DIR`, default <repo>/var); made by `prepare_local`."""
+    return Path(os.environ.get("COMMERCEX_VAR_DIR") or REPO_ROOT / "var")

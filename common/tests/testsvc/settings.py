@@ -2,9 +2,9 @@
 
 from pathlib import Path
 
-from common.settings import service_settings
+from common.settings.base import *
 
-globals().update(service_settings(name="testsvc", apps=["testsvc"]))
+INSTALLED_APPS = [*INSTALLED_APPS, "testsvc"]
 
 EVENT_HANDLERS = "testsvc.handlers.HANDLERS"
 

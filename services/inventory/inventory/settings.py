@@ -1,7 +1,7 @@
 """Settings of the inventory service: the shared base plus what is its own."""
 
-from common.settings import service_settings
+from common.settings.base import *
 
-globals().update(service_settings(name="inventory", apps=["inventory"]))
+INSTALLED_APPS = [*INSTALLED_APPS, "inventory"]
 
 EVENT_HANDLERS = "inventory.handlers.HANDLERS"

@@ -1,7 +1,7 @@
 """Settings of the notifications service: the shared base plus what is its own."""
 
-from common.settings import service_settings
+from common.settings.base import *
 
-globals().update(service_settings(name="notifications", apps=["notifications"]))
+INSTALLED_APPS = [*INSTALLED_APPS, "notifications"]
 
 EVENT_HANDLERS = "notifications.handlers.HANDLERS"

@@ -2,7 +2,7 @@ import socket
 
 import pytest
 
-from common.settings import DEFAULT_LOGIN_RATE_LIMIT
+from common.settings.base import DEFAULT_LOGIN_RATE_LIMIT
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db

@@ -1,8 +1,15 @@
-"""Read typed values from the environment, failing fast where production needs one."""
+"""Read typed values from the environment (django-environ), failing fast where production needs one.
+
+`env` is the reader the settings modules use: `env.int("X", default=3)`, `env.list(...)`,
+`env.str("X", default=env.unless_production("local value"))`. An empty variable counts
+as unset (compose passes `${X:-}` through) and a value is taken as written (never as a
+`$OTHER` reference). The `env_*` functions are the same reader for code outside settings.
+"""
 
 import os
 import re
 
+import environ
 from django.core.exceptions import ImproperlyConfigured
 
 
@@ -10,37 +17,47 @@ def is_production() -> bool:
     return os.environ.get("DJANGO_ENV", "local").lower() == "production"
 
 
+class Env(environ.Env):
+    def get_value(self, var, cast=None, default=environ.Env.NOTSET, parse_default=False):
+        value = self.ENVIRON.get(var, "")
+        if value == "":
+            if default is self.NOTSET:
+                when = " when DJANGO_ENV=production" if is_production() else ""
+                raise ImproperlyConfigured(f"{var} must be set{when}")
+            return default
+        if cast is None and default is not None and default is not self.NOTSET:
+            cast = type(default)
+        value = self.parse_value(value, cast)
+        return [item.strip() for item in value if item.strip()] if isinstance(value, list) else value
+
+    def unless_production(self, default):
+        """`default` as the default of a value production must be given (there: none)."""
+        return self.NOTSET if is_production() else default
+
+
+env = Env()
+
+
 def env_str(name: str, default: str | None = None, *, required_in_production: bool = False) -> str:
-    value = os.environ.get(name)
-    if value:
-        return value
-    if required_in_production and is_production():
-        raise ImproperlyConfigured(f"{name} must be set when DJANGO_ENV=production")
-    return default or ""
+    if required_in_production:
+        return env.str(name, default=env.unless_production(default or ""))
+    return env.str(name, default=default or "")
 
 
 def env_bool(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
-    if value is None or value == "":
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    return env.bool(name, default=default)
 
 
 def env_int(name: str, default: int) -> int:
-    value = os.environ.get(name)
-    return int(value) if value else default
+    return env.int(name, default=default)
 
 
 def env_float(name: str, default: float) -> float:
-    value = os.environ.get(name)
-    return float(value) if value else default
+    return env.float(name, default=default)
 
 
 def env_list(name: str, default: list[str], *, required_in_production: bool = False) -> list[str]:
-    value = env_str(name, required_in_production=required_in_production)
-    if not value:
-        return default
-    return [item.strip() for item in value.split(",") if item.strip()]
+    return env.list(name, default=env.unless_production(default) if required_in_production else default)
 
 
 RATE_OFF = "off"
@@ -52,7 +69,7 @@ def env_rate(name: str, default: str) -> str:
 
     A malformed rate fails at start-up, not as a 500 on every request.
     """
-    value = env_str(name, default).strip().lower()
+    value = env.str(name, default=default).strip().lower()
     if value in {"off", "none", "0", "false"}:
         return RATE_OFF
     if not _RATE.match(value) or int(value.split("/")[1][:-1] or 1) == 0:
