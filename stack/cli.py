@@ -60,7 +60,7 @@ def cmd_lint(args) -> int:
 def cmd_up(args) -> int:
     from stack.supervisor import run_up
 
-    return run_up()
+    return run_up(observability=args.observability)
 
 
 def cmd_ctl(args) -> int:
@@ -92,7 +92,11 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="manage_all.py", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
 
-    sub.add_parser("up", help="start the whole system in the foreground").set_defaults(func=cmd_up)
+    up = sub.add_parser("up", help="start the whole system in the foreground")
+    up.add_argument(
+        "--observability", action="store_true", help="install Prometheus (Debian package) if missing"
+    )
+    up.set_defaults(func=cmd_up)
 
     ctl = sub.add_parser("ctl", help="stop or start one child of a running `up` (e.g. payments-consume)")
     ctl.add_argument("action", choices=["stop", "start"])

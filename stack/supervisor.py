@@ -18,7 +18,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlparse, urlunparse
 
-from stack import broker, gateway, procs, system
+from stack import broker, gateway, procs, prometheus, system
 from stack.children import Child
 from stack.control import cmdline_of, group_alive, pid_alive, service_port, var_dir
 from stack.redis import redis_reachable, redis_server_command
@@ -202,7 +202,11 @@ class Up:
         workers = self.env.get("GUNICORN_WORKERS", "2")
         threads = self.env.get("GUNICORN_THREADS", "4")
         for service in self.services:
-            env = {**self.env, "DJANGO_SETTINGS_MODULE": service.settings_module}
+            env = {
+                **self.env,
+                "DJANGO_SETTINGS_MODULE": service.settings_module,
+                **prometheus.service_env(self.var, service.name),
+            }
             web = [
                 sys.executable, "-m", "gunicorn", f"{service.name}.wsgi:application",
                 "--worker-class", "gthread", "--workers", workers, "--threads", threads,
@@ -315,6 +319,9 @@ class Up:
             for name in ("products", "orders", "users")
             if name in self.ports
         ]
+        lines += [f"  metrics   http://localhost:{self.ports[s.name]}/metrics" for s in self.services[:1]]
+        if self.info.get("prometheus_url"):
+            lines.append(f"  prometheus {self.info['prometheus_url']}/targets")
         lines += [f"  logs      {self.log_dir}/", "Stop with Ctrl-C (or SIGTERM)."]
         print("\n".join(lines), flush=True)
 
@@ -329,6 +336,7 @@ class Up:
             if not self.stop_requested:
                 self.start_services(prepared)
                 self.start_gateway()
+                prometheus.start(self)
             if not self.stop_requested and self.wait_until_healthy(float(self.env.get("UP_TIMEOUT", 180))):
                 self.print_urls()
             while not self.stop_requested:
@@ -354,8 +362,10 @@ class Up:
         self.say("stopped")
 
 
-def run_up() -> int:
+def run_up(*, observability: bool = False) -> int:
     up = Up()
+    if observability:
+        prometheus.install(say=up.say)
 
     def request_stop(signum, frame):
         up.stop_requested = True

@@ -1,14 +1,16 @@
-"""Emit one JSON object per log line, carrying the service name and request id."""
+"""Emit one JSON object per log line, carrying the service name, request id and trace ids."""
 
 import logging
 
 from pythonjsonlogger.json import JsonFormatter
 
 from common.context import get_request_id
+from common.observability.tracing import current_ids
 
 
 class ContextFilter(logging.Filter):
-    """Stamp every record with the service name and the current request id."""
+    """Stamp every record with the service name, the current request id and, inside a
+    trace, its `trace_id` and `span_id` (W3C hex), so logs and traces meet."""
 
     def __init__(self, service: str = "") -> None:
         super().__init__()
@@ -18,6 +20,9 @@ class ContextFilter(logging.Filter):
         record.service = self.service
         if not getattr(record, "request_id", None):
             record.request_id = get_request_id()
+        ids = current_ids()
+        if ids is not None:
+            record.trace_id, record.span_id = ids
         return True
 
 

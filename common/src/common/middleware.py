@@ -99,8 +99,8 @@ def too_many_requests(retry_after: int) -> JsonResponse:
 class RateLimitMiddleware:
     """Limit requests per client IP and service (RATE_LIMIT, e.g. `100/15m`; `off` disables).
 
-    Health checks are exempt so that a flood never makes the orchestrator restart a
-    healthy service.
+    Health checks (and Prometheus scrapes of /metrics) are exempt so that a flood never
+    makes the orchestrator restart a healthy service, nor blinds its monitoring.
     """
 
     def __init__(self, get_response):
@@ -108,7 +108,8 @@ class RateLimitMiddleware:
 
     def __call__(self, request):
         rate = settings.RATE_LIMIT
-        if rate != RATE_OFF and not request.path.rstrip("/").endswith("/health"):
+        path = request.path.rstrip("/")
+        if rate != RATE_OFF and not path.endswith("/health") and path != "/metrics":
             usage = get_usage(
                 request,
                 group=f"{settings.SERVICE_NAME}-service",

@@ -4,11 +4,14 @@ from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from common.health import health
+from common.observability.views import metrics
 
 
 def service_urls(service: str) -> list:
-    """Return the URL patterns of /api/<service>/health, /schema/ and /docs/."""
+    """Return the URL patterns of /api/<service>/health, /schema/ and /docs/, and /metrics
+    (Prometheus; on the service's own port only: the gateway does not route it)."""
     return [
+        path("metrics", metrics, name="metrics"),
         re_path(rf"^api/{service}/health/?$", health, name="health"),
         path(f"api/{service}/schema/", SpectacularAPIView.as_view(), name="schema"),
         path(f"api/{service}/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="docs"),

@@ -49,8 +49,13 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "common",
     "common.events",
+    "django_prometheus",
+    "common.observability",
 ]
 MIDDLEWARE = [
+    # HTTP metrics (django-prometheus: the first and last middleware) and the trace context.
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    "common.observability.middleware.TraceContextMiddleware",
     "common.middleware.RequestIdMiddleware",
     "common.middleware.AccessLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
@@ -64,6 +69,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "common.observability.middleware.CacheMetricsMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 ROOT_URLCONF = f"{SERVICE_NAME}.urls"
 WSGI_APPLICATION = f"{SERVICE_NAME}.wsgi.application"
