@@ -3,7 +3,8 @@
 import os
 
 from django.http import HttpResponse, JsonResponse
-from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
+from prometheus_client import REGISTRY, CollectorRegistry, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 from prometheus_client.multiprocess import MultiProcessCollector
 
 from common.observability import metrics as service_metrics
@@ -32,4 +33,5 @@ def metrics(request):
         service_metrics.prepare(consumed_topics())
         _prepared.append(os.getpid())
     body = generate_latest(process_registry()) + generate_latest(_state_registry)
-    return HttpResponse(body, content_type=CONTENT_TYPE_LATEST)
+    # The 0.0.4 text format: what every Prometheus version reads.
+    return HttpResponse(body, content_type=CONTENT_TYPE_PLAIN_0_0_4)
