@@ -21,6 +21,7 @@ from django.db import connection, transaction
 
 from common.events import config, publish
 from common.events.consumer import EventConsumer
+from common.events.relay import Relay
 from common.events.messages import encode
 from common.events.models import OutboxEvent
 from common.events.topics import ensure_topics
@@ -50,11 +51,25 @@ def kafka(monkeypatch):
 
 @pytest.fixture
 def consumer(kafka):
-    """The stand-in service's consumer, subscribed and driven by the test (poll_once)."""
+    """The stand-in service's event worker, driven by the test: each poll_once also relays.
+
+    Dead letters leave through the outbox like every other event, so the relay's turn is
+    part of the step, as it is in `manage.py work`.
+    """
     instance = EventConsumer(HANDLERS)
+    relay = Relay()
     instance.start()
+    consume = instance.poll_once
+
+    def poll_once(timeout: float = 0.5) -> int:
+        count = consume(timeout)
+        relay.run_once()
+        return count
+
+    instance.poll_once = poll_once
     yield instance
     instance.close()
+    relay.close()
 
 
 def publish_widget(name: str, amount: int = 1, *, key: str | None = None, **extra) -> OutboxEvent:

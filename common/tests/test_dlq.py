@@ -40,7 +40,7 @@ def test_undecodable_invalid_and_failing_messages_are_dead_lettered_and_later_on
     assert sorted(by_kind) == ["handler", "schema", "undecodable"]
     assert by_kind["undecodable"].value() == b"\xff\x00 not an event"
     assert headers_of(by_kind["schema"])["ce_id"] == schema_violation_id
-    assert headers_of(by_kind["schema"])["dlq_error_class"] == "ValidationError"
+    assert headers_of(by_kind["schema"])["dlq_error_class"] == "SchemaError"
     handler_failure = headers_of(by_kind["handler"])
     assert handler_failure["ce_id"] == failing_id
     assert handler_failure["dlq_error_class"] == "RuntimeError"

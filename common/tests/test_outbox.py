@@ -7,7 +7,7 @@ import pytest
 from confluent_kafka.admin import AdminClient
 from django.db import transaction
 from django.utils import timezone
-from jsonschema import ValidationError
+from common.events.schemas import SchemaError as ValidationError
 
 from common.context import reset_request_id, set_request_id
 from common.events import config, publish

@@ -157,3 +157,13 @@ def relay_broker_check_seconds() -> float:
 
 def outbox_retention_hours() -> float:
     return env_float("EVENTS_OUTBOX_RETENTION_HOURS", 72.0)
+
+
+def inbox_retention_hours() -> float:
+    """Inbox rows live at least a day longer than outbox rows (see common.events.inbox)."""
+    return max(env_float("EVENTS_INBOX_RETENTION_HOURS", 168.0), outbox_retention_hours() + 24.0)
+
+
+def idle_poll_seconds() -> float:
+    """How long the consumer blocks on the broker when nothing arrives (an idle loop's pace)."""
+    return env_float("EVENTS_CONSUMER_POLL_SECONDS", 1.0)

@@ -1,51 +1,29 @@
-"""Run a service's consumer group: each batch of messages applied exactly once, then committed.
+"""Run a service's consumer group: thin transport around `apply_batch`, the one apply path.
 
-Per batch: decode and validate every message (a bad one becomes a dead letter), then in ONE
-database transaction skip the ids already in the inbox, record the new ones and run their
-handlers (each in a savepoint, retried up to EVENTS_MAX_ATTEMPTS; one that keeps failing
-becomes a dead letter and loses its inbox row, so a replay can apply it later). Dead
-letters are acknowledged by the broker, and only then are the offsets committed. A crash
-anywhere in between redelivers the batch, and the inbox turns that into no effect.
-A database or broker outage is retried with backoff and never dead-letters anything.
+Per batch: decode every message (one that is not an event becomes a dead letter), apply the
+events with `apply_batch` (inbox, handlers, outbox, dead letters: one transaction), then
+commit the offsets, then run the service's outside effects. A crash anywhere in between
+redelivers the batch, and the inbox turns that into no effect. A database outage or
+`RetryLater` is retried with backoff for the whole batch and never dead-letters anything.
 """
 
-import contextlib
 import logging
 import threading
 import time
 
 from confluent_kafka import Consumer, KafkaError, KafkaException
-from django.db import (
-    IntegrityError,
-    InterfaceError,
-    OperationalError,
-    close_old_connections,
-    connection,
-    transaction,
-)
-from jsonschema import ValidationError
+from django.db import IntegrityError, close_old_connections, connection, transaction
 
-from common.context import reset_request_id, set_request_id
-from common.events import config
-from common.events.dlq import DeadLetter, DeadLetterProducer
+from common.backoff import backoff_seconds
+from common.events import config, hooks
+from common.events.apply import TRANSIENT_ERRORS, Applied, apply_batch, check_handlers, log_applied
+from common.events.effects import EffectRunner
 from common.events.errors import RetryLater
-from common.events.messages import DecodeError, decode_message
-from common.events.models import InboxEvent
-from common.events.schemas import UnknownEventType, validate_payload, validator_for
+from common.events.messages import DecodeError, decode_message, header_dict
+from common.events.outbox import dead_letter
 from common.events.topics import ensure_topics, next_offsets
 
 logger = logging.getLogger(__name__)
-
-TRANSIENT_ERRORS = (OperationalError, InterfaceError, RetryLater)
-MAX_BACKOFF_SECONDS = 5.0
-
-
-class HandlerFailed(Exception):
-    """A handler raised (the cause); the batch transaction is no longer usable."""
-
-    def __init__(self, event) -> None:
-        super().__init__(f"handler of {event.type} failed")
-        self.event = event
 
 
 class Stopped(Exception):
@@ -63,28 +41,26 @@ class EventConsumer:
         prefix: str | None = None,
         batch_size: int | None = None,
         max_attempts: int | None = None,
+        effects: EffectRunner | None = None,
     ) -> None:
         self.handlers = dict(handlers)
-        for event_type in self.handlers:
-            validator_for(event_type)  # a handler for an event type without a schema fails here
+        check_handlers(self.handlers)
         self.group = group or config.group_id()
-        prefix = config.topic_prefix() if prefix is None else prefix
-        self.event_type_of = {
-            config.topic_for(event_type, prefix): event_type for event_type in self.handlers
-        }
+        self.prefix = config.topic_prefix() if prefix is None else prefix
+        self.event_type_of = {config.topic_for(t, self.prefix): t for t in self.handlers}
         self.topics = sorted(self.event_type_of)
         self.batch_size = batch_size or config.consumer_batch_size()
         self.max_attempts = max_attempts or config.max_attempts()
+        self.effects = effects or EffectRunner([])
         self.stopping = threading.Event()
         self.assigned = threading.Event()
         self.consumer: Consumer | None = None
-        self.dead_letters = DeadLetterProducer(self.group)
         self._next_topic_check = 0.0
 
     # -- lifecycle ---------------------------------------------------------------------------
 
     def _wait_out(self, attempt: int) -> None:
-        if self.stopping.wait(min(MAX_BACKOFF_SECONDS, 0.1 * 2**attempt)):
+        if self.stopping.wait(backoff_seconds(attempt)):
             raise Stopped
 
     def _ensure_topics(self) -> None:
@@ -119,14 +95,15 @@ class EventConsumer:
 
     def run(self) -> None:
         """Consume until `stop()`: the batch in hand is finished and committed before closing."""
-        if not self.topics:
-            logger.info("no event handlers: nothing to consume")
-            self.stopping.wait()
-            return
         try:
+            if not self.topics:
+                logger.info("no event handlers: only effects to run")
+                while not self.stopping.wait(self.effects.interval):
+                    self.effects.run()
+                return
             self.start()
             while not self.stopping.is_set():
-                self.poll_once()
+                self.poll_once(timeout=config.idle_poll_seconds())
         except Stopped:
             pass
         finally:
@@ -141,18 +118,19 @@ class EventConsumer:
                 self.assigned.wait(5)  # Tansu: closing before the first assignment blocks the group id
             self.consumer.close()
             self.consumer = None
-        self.dead_letters.close()
+        connection.close()  # the consumer may run in a thread of its own (worker, tests)
         logger.info("consumer stopped", extra={"group": self.group})
 
     # -- one batch ---------------------------------------------------------------------------
 
     def poll_once(self, timeout: float = 0.5) -> int:
-        """Consume, apply and commit one batch; return how many messages it had."""
-        # Block for the first message only, then take what is already fetched: low latency
-        # when idle, batches under load (consume() alone waits for a full batch or the timeout).
-        first = self.consumer.poll(timeout)
+        """Consume, apply and commit one batch, then run the effects; return how many messages it had."""
+        # Block for the first message only (shorter while effects wait), then take what is
+        # already fetched: low latency when idle, batches under load.
+        first = self.consumer.poll(min(timeout, self.effects.interval) if self.effects.effects else timeout)
         if first is None:
             self._check_topics()
+            self.effects.run()
             return 0
         messages = [first, *self.consumer.consume(num_messages=self.batch_size - 1, timeout=0)]
         records = []
@@ -162,7 +140,8 @@ class EventConsumer:
             else:
                 self._on_consumer_error(message.error())
         if records:
-            self.handle_batch(records)
+            result = self.handle_batch(records)
+            self.effects.run(handled=len(result.handled))
         return len(records)
 
     def _on_consumer_error(self, error: KafkaError) -> None:
@@ -184,33 +163,40 @@ class EventConsumer:
         except KafkaException as exc:
             logger.warning("consumer: cannot create topics", extra={"error": str(exc)})
 
-    def handle_batch(self, messages: list) -> None:
-        letters: list[DeadLetter] = []
-        events = []
+    def handle_batch(self, messages: list) -> Applied:
+        """Decode `messages`, apply them exactly once (retrying outages), commit their offsets."""
+        events, undecodable = [], []
         for message in messages:
             try:
                 event = decode_message(message)
                 expected = self.event_type_of.get(message.topic(), event.type)
                 if event.type != expected:
-                    raise UnknownEventType(f"event type {event.type!r} on the topic of {expected!r}")
-                validate_payload(event.type, event.data)
+                    raise DecodeError(f"event type {event.type!r} on the topic of {expected!r}")
+                events.append(event)
             except DecodeError as exc:
-                letters.append(DeadLetter(message, "undecodable", exc))
-            except UnknownEventType as exc:
-                letters.append(DeadLetter(message, "unexpected_type", exc))
-            except ValidationError as exc:
-                letters.append(DeadLetter(message, "schema", exc))
-            else:
-                events.append((message, event))
-        letters += self._apply_retrying(events)
-        self._send_dead_letters(letters)
+                undecodable.append((message, exc))
+        started = time.perf_counter()
+        result = self._apply_retrying(events, undecodable)
+        log_applied(result, time.perf_counter() - started)
+        self._count(result, len(messages), time.perf_counter() - started)
         self._commit(messages)
+        return result
 
-    def _apply_retrying(self, events: list) -> list[DeadLetter]:
+    def _apply_retrying(self, events: list, undecodable: list) -> Applied:
         attempt = 0
         while True:
             try:
-                return self._apply(events)
+                with transaction.atomic():
+                    for message, error in undecodable:
+                        self._dead_letter_message(message, error)
+                    result = apply_batch(
+                        events,
+                        self.handlers,
+                        max_attempts=self.max_attempts,
+                        group=self.group,
+                        prefix=self.prefix,
+                    )
+                return result
             except (*TRANSIENT_ERRORS, IntegrityError) as exc:
                 # Database or a handler's dependency unavailable (or, during a rebalance,
                 # another member applied an event of this batch first): nothing was
@@ -220,126 +206,52 @@ class EventConsumer:
                     "consumer: transient error, retrying the batch",
                     extra={"error": f"{type(exc).__name__}: {exc}"[:500], "attempt": attempt},
                 )
+                hooks.count("batch_retry", type(exc).__name__)
                 if not isinstance(exc, RetryLater):
                     close_old_connections()
                     connection.close()
                 self._wait_out(attempt)
 
-    def _apply(self, events: list) -> list[DeadLetter]:
-        """Apply a batch in one transaction; return the events whose handler kept failing.
+    def _dead_letter_message(self, message, error: DecodeError) -> None:
+        """Record a message that is not an event (kept byte for byte) for `<topic>.dlq`."""
+        headers = {
+            name: value.decode("utf-8", "replace") for name, value in header_dict(message.headers()).items()
+        }
+        logger.error(
+            "event dead-lettered",
+            extra={
+                "kind": "undecodable",
+                "error": str(error)[:500],
+                "topic": message.topic(),
+                "partition": message.partition(),
+                "offset": message.offset(),
+            },
+        )
+        dead_letter(
+            event_type=headers.get("ce_type", ""),
+            key=(message.key() or b"").decode("utf-8", "replace")[:200],
+            data=None,
+            event_id=headers.get("ce_id", ""),
+            error=error,
+            kind="undecodable",
+            original_headers=headers,
+            raw_value=message.value() or b"",
+            topic=message.topic(),
+            prefix=self.prefix,
+            group=self.group,
+            partition=message.partition(),
+            offset=message.offset(),
+        )
 
-        Fast pass: every handler straight in the batch transaction. If one raises, the batch
-        is rolled back and applied again with each handler in a savepoint, retried up to
-        max_attempts times, the ones still failing left out (savepoints cost two round trips
-        per event, so only a batch with a failure pays for them).
-        """
-        if not events:
-            return []
-        try:
-            return self._apply_batch(events, careful=False)
-        except HandlerFailed as failure:
-            logger.info(
-                "a handler failed: applying the batch again event by event",
-                extra={**_event_fields(failure.event), "error": str(failure.__cause__)[:500]},
-            )
-        return self._apply_batch(events, careful=True)
-
-    def _apply_batch(self, events: list, *, careful: bool) -> list[DeadLetter]:
-        handled, letters, failed_ids = [], [], []
-        with transaction.atomic():
-            ids = [event.id for _, event in events]
-            seen = set(InboxEvent.objects.filter(event_id__in=ids).values_list("event_id", flat=True))
-            fresh = []
-            for message, event in events:
-                if event.id in seen:
-                    _log_with_correlation(logging.INFO, "duplicate event skipped", event)
-                    continue
-                seen.add(event.id)
-                fresh.append((message, event))
-            InboxEvent.objects.bulk_create(
-                [
-                    InboxEvent(event_id=event.id, event_type=event.type, topic=event.topic)
-                    for _, event in fresh
-                ]
-            )
-            for message, event in fresh:
-                started = time.perf_counter()
-                if careful:
-                    error, attempts = self._run_handler_carefully(event)
-                    if error is not None:
-                        letters.append(DeadLetter(message, "handler", error, attempts))
-                        failed_ids.append(event.id)
-                        continue
-                else:
-                    self._run_handler(event)
-                handled.append((event, round((time.perf_counter() - started) * 1000, 2)))
-            if failed_ids:  # no inbox row: a replayed dead letter must apply
-                InboxEvent.objects.filter(event_id__in=failed_ids).delete()
-        for event, ms in handled:  # logged once committed
-            _log_with_correlation(logging.INFO, "event handled", event, ms=ms)
-        return letters
-
-    def _run_handler(self, event) -> None:
-        """Run the handler of `event` (with its correlation id as the request id)."""
-        handler = self.handlers.get(event.type)
-        if handler is None:
-            return
-        token = set_request_id(event.correlation_id)
-        try:
-            handler(event)
-        except TRANSIENT_ERRORS:
-            raise
-        except Exception as exc:
-            raise HandlerFailed(event) from exc
-        finally:
-            reset_request_id(token)
-
-    def _run_handler_carefully(self, event) -> tuple[Exception | None, int]:
-        """Run the handler in a savepoint up to max_attempts times; return the last error, if any."""
-        error = None
-        for attempt in range(1, self.max_attempts + 1):
-            try:
-                with transaction.atomic():
-                    self._run_handler(event)
-                return None, attempt
-            except HandlerFailed as failure:
-                error = failure.__cause__
-                token = set_request_id(event.correlation_id)
-                try:
-                    logger.warning(
-                        "event handler failed",
-                        exc_info=error,
-                        extra={**_event_fields(event), "attempt": attempt},
-                    )
-                finally:
-                    reset_request_id(token)
-                if attempt < self.max_attempts:
-                    time.sleep(0.05 * attempt)
-        return error, self.max_attempts
-
-    def _send_dead_letters(self, letters: list[DeadLetter]) -> None:
-        for letter in letters:
-            logger.error(
-                "event dead-lettered",
-                extra={
-                    "kind": letter.kind,
-                    "error": str(letter.error)[:500],
-                    "topic": letter.message.topic(),
-                    "partition": letter.message.partition(),
-                    "offset": letter.message.offset(),
-                },
-            )
-        attempt = 0
-        while letters:
-            try:
-                self.dead_letters.send(letters)
-                return
-            except (KafkaException, BufferError) as exc:
-                attempt += 1
-                logger.warning("consumer: cannot send dead letters yet", extra={"error": str(exc)})
-                self._wait_out(attempt)
-                with contextlib.suppress(KafkaException):
-                    self._ensure_topics()
+    def _count(self, result: Applied, messages: int, seconds: float) -> None:
+        hooks.count("batch_size", messages)
+        for outcome, events in (("handled", result.handled), ("duplicate", result.duplicates)):
+            for topic, n in _per_topic(events).items():
+                hooks.count("events_consumed", topic, outcome, n)
+        for topic, n in _per_topic([f.event for f in result.failures]).items():
+            hooks.count("events_consumed", topic, "dead_lettered", n)
+        for event_type, n in _per_topic(result.handled, attr="type").items():
+            hooks.count("handler_duration", event_type, seconds * n / max(1, len(result.handled)))
 
     def _commit(self, messages: list) -> None:
         try:
@@ -349,19 +261,8 @@ class EventConsumer:
             logger.warning("consumer: offset commit failed", extra={"error": str(exc)})
 
 
-def _log_with_correlation(level: int, message: str, event, **fields) -> None:
-    token = set_request_id(event.correlation_id)
-    try:
-        logger.log(level, message, extra={**_event_fields(event), **fields})
-    finally:
-        reset_request_id(token)
-
-
-def _event_fields(event) -> dict:
-    return {
-        "event_id": event.id,
-        "event_type": event.type,
-        "topic": event.topic,
-        "partition": event.partition,
-        "offset": event.offset,
-    }
+def _per_topic(events, attr: str = "topic") -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for event in events:
+        counts[getattr(event, attr)] = counts.get(getattr(event, attr), 0) + 1
+    return counts

@@ -1,37 +1,27 @@
-"""Apply an event exactly once: its handler's effects and its inbox row commit together."""
+"""The inbox: ids of events whose effects committed; a repeat is skipped (see apply.py).
+
+Retention: inbox rows are purged after EVENTS_INBOX_RETENTION_HOURS, which must stay
+longer than any producer keeps its outbox rows (EVENTS_OUTBOX_RETENTION_HOURS): a relay
+that finds the broker lost its data re-sends every retained outbox row, and each of them
+must still find its inbox row, or it would apply twice. `inbox_retention_hours()` enforces
+it: it is never less than the outbox retention plus a day.
+"""
 
 import logging
+from datetime import timedelta
 
-from django.db import transaction
+from django.utils import timezone
 
-from common.context import reset_request_id, set_request_id
-from common.events.event import Event
+from common.events import config
 from common.events.models import InboxEvent
-from common.events.schemas import validate_payload
 
 logger = logging.getLogger(__name__)
 
 
-def process_event(event: Event, handlers: dict) -> bool:
-    """Run the handler for `event` unless its id is already in the inbox; return True if applied.
-
-    The payload is validated against its schema first (jsonschema.ValidationError is
-    raised for a bad one, for the caller to dead-letter). Events without a handler are
-    recorded too, so that a replay skips them cheaply.
-    """
-    validate_payload(event.type, event.data)
-    token = set_request_id(event.correlation_id)
-    try:
-        with transaction.atomic():
-            _, created = InboxEvent.objects.get_or_create(
-                event_id=event.id, defaults={"event_type": event.type, "topic": event.topic or event.type}
-            )
-            if not created:
-                logger.info("duplicate event skipped", extra={"event_id": event.id, "event_type": event.type})
-                return False
-            handler = handlers.get(event.type)
-            if handler is not None:
-                handler(event)
-        return True
-    finally:
-        reset_request_id(token)
+def inbox_purge() -> int:
+    """Delete inbox rows older than the inbox retention; return how many."""
+    cutoff = timezone.now() - timedelta(hours=config.inbox_retention_hours())
+    deleted, _ = InboxEvent.objects.filter(handled_at__lt=cutoff).delete()
+    if deleted:
+        logger.info("inbox rows purged", extra={"deleted": deleted})
+    return deleted

@@ -16,6 +16,11 @@ class OutboxEvent(models.Model):
     key = models.CharField(max_length=200)
     payload = models.JSONField()
     correlation_id = models.CharField(max_length=128, blank=True, default="")
+    # Extra Kafka headers (str → str): the W3C trace context of the publisher; for a dead
+    # letter, the original message's headers plus the `dlq_*` ones.
+    headers = models.JSONField(default=dict, blank=True)
+    # A dead letter of a message that was not an event keeps its bytes here, sent verbatim.
+    raw_value = models.BinaryField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True, db_index=True)
 
@@ -33,7 +38,7 @@ class InboxEvent(models.Model):
     event_id = models.CharField(max_length=128, primary_key=True)
     event_type = models.CharField(max_length=100)
     topic = models.CharField(max_length=200)
-    handled_at = models.DateTimeField(auto_now_add=True)
+    handled_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     def __str__(self) -> str:
         return f"{self.event_type} {self.event_id}"

@@ -20,8 +20,10 @@ from confluent_kafka.admin import AdminClient
 from django.db import InterfaceError, OperationalError, close_old_connections, connection
 from django.utils import timezone
 
-from common.events import config
-from common.events.messages import encode
+from common.backoff import backoff_seconds
+from common.events import config, hooks
+from common.events.inbox import inbox_purge
+from common.events.messages import KafkaMessage, encode
 from common.events.models import OutboxEvent
 from common.events.schemas import event_types
 from common.events.topics import ensure_topics
@@ -37,7 +39,6 @@ LOWER_FLAG = "UPDATE events_relay_waiting SET waiting = false WHERE id = 1"
 ANY_PENDING = "SELECT 1 FROM events_outboxevent WHERE sent_at IS NULL LIMIT 1"
 LEADER_LOCK_KEY = "commercex-events-relay"
 PURGE_EVERY_SECONDS = 600
-MAX_BACKOFF_SECONDS = 5.0
 
 
 def marker_topic(service: str, prefix: str) -> str:
@@ -89,7 +90,7 @@ class OutboxListener:
     def _failed(self, exc: Exception) -> None:
         """Drop the connection and try again later (backing off up to 5 s)."""
         self.failures += 1
-        self.next_attempt = time.monotonic() + min(MAX_BACKOFF_SECONDS, 0.2 * 2**self.failures)
+        self.next_attempt = time.monotonic() + backoff_seconds(self.failures, base=0.2)
         if self.failures == 1 or self.failures % 20 == 0:
             logger.warning(
                 "relay: database connection for leadership and wake-ups failed",
@@ -192,26 +193,21 @@ class Relay:
             else:
                 errors.append(str(err))
 
+        sent_at = time.monotonic()
         for row in rows:
-            message = encode(
-                event_id=str(row.event_id),
-                event_type=row.event_type,
-                service=self.service,
-                time=row.created_at,
-                key=row.key,
-                data=row.payload,
-                correlation_id=row.correlation_id,
-            )
+            message = self._message(row)
             producer.produce(
                 config.topic_for(row.topic, self.prefix),
                 value=message.value,
-                key=row.key.encode(),
+                key=message.key,
                 headers=list(message.headers.items()),
                 on_delivery=partial(on_delivery, row.id),
             )
         remaining = producer.flush(self.flush_timeout)
         if delivered:
             OutboxEvent.objects.filter(id__in=delivered).update(sent_at=timezone.now())
+            hooks.count("relay_send_latency", time.monotonic() - sent_at)
+            self._count_published(rows, set(delivered))
         if errors or remaining:
             raise DeliveryFailed(
                 f"{len(rows) - len(delivered)} of {len(rows)} events not acknowledged: "
@@ -219,18 +215,46 @@ class Relay:
             )
         return len(delivered)
 
+    def _message(self, row: OutboxEvent) -> KafkaMessage:
+        """Encode a row; a dead letter keeps its original id and attributes (its headers)."""
+        if row.raw_value is not None:  # a dead letter of a message that was never an event
+            headers = {name: value.encode() for name, value in row.headers.items()}
+            return KafkaMessage(headers=headers, key=row.key.encode(), value=bytes(row.raw_value))
+        extra = dict(row.headers)
+        message = encode(
+            event_id=extra.pop("ce_id", "") or str(row.event_id),
+            event_type=row.event_type,
+            service=self.service,
+            time=row.created_at,
+            key=row.key,
+            data=row.payload,
+            correlation_id=row.correlation_id,
+            extra_headers=extra,
+        )
+        return message
+
+    @staticmethod
+    def _count_published(rows, delivered: set[int]) -> None:
+        counts: dict[str, int] = {}
+        for row in rows:
+            if row.id in delivered:
+                counts[row.topic] = counts.get(row.topic, 0) + 1
+        for topic, n in counts.items():
+            hooks.count("events_published", topic, n)
+
     # -- broker loss ------------------------------------------------------------------------
 
     def check_broker(self, *, force: bool = False) -> int:
-        """Re-send recent events if the broker lost its data; return how many rows were rewound.
+        """Re-send every retained event if the broker lost its data; return how many rows were rewound.
 
         A memory-only broker (Tansu) that restarts loses acknowledged messages no consumer
-        had read yet. The relay keeps a marker topic that nobody else creates; when it is
-        gone, rows sent in the last EVENTS_RELAY_RESEND_MINUTES are marked unsent again and
-        go out in their original order, and the consumers' inboxes skip what they already
-        applied. Real Kafka never loses the marker, so this costs one metadata request. On
-        a first start the marker is missing too: re-sending then is harmless (nothing, or
-        what a previous broker may have lost with the whole system).
+        had read yet, however far behind it was. The relay keeps a marker topic that nobody
+        else creates; when it is gone, every sent row still in the outbox (retention:
+        EVENTS_OUTBOX_RETENTION_HOURS) is marked unsent FIRST and only then is the marker
+        written, so a crash in between re-sends again rather than losing anything. The rows
+        go out in their original order and the consumers' inboxes (kept longer than the
+        outbox, see common.events.inbox) skip what they already applied. Real Kafka never
+        loses the marker, so this costs one metadata request.
         """
         now = time.monotonic()
         if not force and now < self._next_broker_check:
@@ -238,14 +262,15 @@ class Relay:
         self._next_broker_check = now + config.relay_broker_check_seconds()
         if self.admin is None:
             self.admin = AdminClient(config.admin_config())
-        admin = self.admin
-        if self.marker in admin.list_topics(timeout=10).topics:
+        if self.marker in self.admin.list_topics(timeout=10).topics:
             return 0
-        ensure_topics([self.marker], admin=admin, partitions=1)
+        rewound = OutboxEvent.objects.filter(sent_at__isnull=False).update(sent_at=None)
+        ensure_topics([self.marker], admin=self.admin, partitions=1)
         self.ensured_topics.clear()
-        since = timezone.now() - timedelta(minutes=config.relay_resend_minutes())
-        rewound = OutboxEvent.objects.filter(sent_at__gte=since).update(sent_at=None)
-        logger.warning("relay: the broker lost its data; re-sending recent events", extra={"rows": rewound})
+        if rewound:
+            logger.warning(
+                "relay: the broker lost its data; re-sending every retained event", extra={"rows": rewound}
+            )
         return rewound
 
     # -- housekeeping ------------------------------------------------------------------------
@@ -262,12 +287,13 @@ class Relay:
         if time.monotonic() >= self._next_purge:
             self._next_purge = time.monotonic() + PURGE_EVERY_SECONDS
             self.purge_sent()
+            inbox_purge()
 
     # -- the loop ----------------------------------------------------------------------------
 
     def _backoff(self) -> None:
         self.failures += 1
-        self.stopping.wait(min(MAX_BACKOFF_SECONDS, 0.1 * 2**self.failures))
+        self.stopping.wait(backoff_seconds(self.failures))
 
     def _wait(self) -> None:
         listening = self.listener is not None and self.listener.conn is not None

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand
 from django.utils.module_loading import import_string
 
 from common.events.consumer import EventConsumer
+from common.events.effects import EffectRunner
 from common.events.management.commands._signals import stop_on_signals
 
 
@@ -15,12 +16,15 @@ def service_handlers() -> dict:
 
 
 class Command(BaseCommand):
-    help = "Consume this service's events (EVENT_HANDLERS) until SIGTERM; bad ones go to <topic>.dlq."
+    help = (
+        "Consume this service's events (EVENT_HANDLERS) and run its effects (EVENT_EFFECTS) until "
+        "SIGTERM; bad events go to <topic>.dlq."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--group", help="consumer group (default KAFKA_GROUP_ID or <service>-service)")
 
     def handle(self, *args, **options):
-        consumer = EventConsumer(service_handlers(), group=options["group"])
+        consumer = EventConsumer(service_handlers(), group=options["group"], effects=EffectRunner())
         with stop_on_signals(consumer.stop):
             consumer.run()
