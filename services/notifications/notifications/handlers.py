@@ -1,57 +1,70 @@
-"""Events the notifications service consumes: each one a customer should hear about."""
+"""Events the notifications service consumes: each one a customer should hear about.
 
-from common.events import Event
+Every handler takes a whole batch of one event type (`@batch`) and records its emails as
+PENDING notifications in bulk; `notifications.effects` sends them after the commit.
+"""
+
+from common.events import Event, batch
 from notifications import services
 from notifications.models import Notification
+from notifications.services import Intent, Sender
+
+Kind = Notification.Kind
 
 CANCELLATION_KINDS = {
-    "payment_declined": Notification.Kind.PAYMENT_DECLINED,
-    "out_of_stock": Notification.Kind.OUT_OF_STOCK,
-    "customer_request": Notification.Kind.ORDER_CANCELLED,
+    "payment_declined": Kind.PAYMENT_DECLINED,
+    "out_of_stock": Kind.OUT_OF_STOCK,
+    "customer_request": Kind.ORDER_CANCELLED,
 }
 
 
-def _notify(event: Event, kind: str, *, email: str = "") -> None:
+def _order_intent(event: Event, kind: str) -> Intent:
     data = event.data
-    services.notification_send(
+    return Intent(
+        event=event,
         kind=kind,
         user_id=data["userId"],
-        email=email or data.get("userEmail", ""),
-        source_event_id=event.id,
-        source_event_type=event.type,
-        context={"event": data},
+        email=data.get("userEmail", ""),
         order_id=data.get("orderId", ""),
     )
 
 
-def _remember_sender(event: Event) -> None:
-    services.recipient_remember(user_id=event.data["userId"], email=event.data.get("userEmail", ""))
+def _senders(events: list[Event]) -> list[Sender]:
+    return [Sender(user_id=e.data["userId"], email=e.data.get("userEmail", "")) for e in events]
 
 
-def on_user_registered(event: Event) -> None:
-    data = event.data
-    services.recipient_remember(user_id=data["userId"], email=data["email"], name=data["name"])
-    _notify(event, Notification.Kind.WELCOME, email=data["email"])
+@batch
+def on_user_registered(events: list[Event]) -> None:
+    senders = [Sender(user_id=e.data["userId"], email=e.data["email"], name=e.data["name"]) for e in events]
+    intents = [
+        Intent(event=e, kind=Kind.WELCOME, user_id=e.data["userId"], email=e.data["email"]) for e in events
+    ]
+    services.notification_record_many(intents=intents, senders=senders)
 
 
-def on_order_confirmed(event: Event) -> None:
-    _remember_sender(event)
-    _notify(event, Notification.Kind.ORDER_CONFIRMED)
+@batch
+def on_order_confirmed(events: list[Event]) -> None:
+    intents = [_order_intent(e, Kind.ORDER_CONFIRMED) for e in events]
+    services.notification_record_many(intents=intents, senders=_senders(events))
 
 
-def on_order_cancelled(event: Event) -> None:
-    _remember_sender(event)
-    _notify(event, CANCELLATION_KINDS[event.data["reason"]])
+@batch
+def on_order_cancelled(events: list[Event]) -> None:
+    intents = [_order_intent(e, CANCELLATION_KINDS[e.data["reason"]]) for e in events]
+    services.notification_record_many(intents=intents, senders=_senders(events))
 
 
-def on_order_shipped(event: Event) -> None:
-    _remember_sender(event)
-    _notify(event, Notification.Kind.ORDER_SHIPPED)
+@batch
+def on_order_shipped(events: list[Event]) -> None:
+    intents = [_order_intent(e, Kind.ORDER_SHIPPED) for e in events]
+    services.notification_record_many(intents=intents, senders=_senders(events))
 
 
-def on_payment_refunded(event: Event) -> None:
+@batch
+def on_payment_refunded(events: list[Event]) -> None:
     """Tell the customer the money is back; the address comes from the event or an earlier one."""
-    _notify(event, Notification.Kind.PAYMENT_REFUNDED)
+    intents = [_order_intent(e, Kind.PAYMENT_REFUNDED) for e in events]
+    services.notification_record_many(intents=intents)
 
 
 HANDLERS = {

@@ -1,12 +1,32 @@
-"""Emails sent to customers, and the addresses they go to."""
+"""Emails to customers (recorded in the event's transaction, sent after it), and their addresses."""
 
 import uuid
 
 from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+def message_id_for(notification_id) -> str:
+    """The mail's Message-ID: stable per notification, so a repeated send is recognisable."""
+    return f"<{notification_id}@commercex>"
 
 
 class Notification(models.Model):
-    """One email sent because of one event: unique on that event's id, so never sent twice."""
+    """One email because of one event: unique on that event's id, so never recorded twice.
+
+    Recorded PENDING by the event handler; `notification_send_due` (notifications.effects)
+    sends it after the commit and marks it SENT right after the SMTP server accepted it.
+    A 5xx refusal makes it FAILED (and dead-letters its source event); a transient failure
+    is retried with backoff until NOTIFICATION_MAX_RETRY_SECONDS, then it is PARKED (an
+    admin action re-queues it).
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "PENDING", "Pending"
+        SENT = "SENT", "Sent"
+        FAILED = "FAILED", "Failed (refused for good)"
+        PARKED = "PARKED", "Parked (kept failing)"
 
     class Kind(models.TextChoices):
         WELCOME = "welcome", "Welcome"
@@ -26,11 +46,29 @@ class Notification(models.Model):
     order_id = models.CharField(max_length=64, blank=True, default="")
     source_event_id = models.CharField(max_length=128, unique=True)
     source_event_type = models.CharField(max_length=100)
+    # The source event's key and payload: what a dead letter of it needs.
+    source_event_key = models.CharField(max_length=200, blank=True, default="")
+    source_event_data = models.JSONField(default=dict, blank=True)
+    # Carried on to `notification-sent`: the source event's correlation id and trace context.
+    correlation_id = models.CharField(max_length=128, blank=True, default="")
+    trace_headers = models.JSONField(default=dict, blank=True)
+    message_id = models.CharField(max_length=255, unique=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    first_failed_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True, default="")
+    sent_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["user_id", "-created_at"], name="notification_user_recent_idx")]
+        indexes = [
+            models.Index(fields=["user_id", "-created_at"], name="notification_user_recent_idx"),
+            models.Index(
+                fields=["next_attempt_at"], name="notification_due_idx", condition=Q(status="PENDING")
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} to {self.email}"

@@ -1,20 +1,27 @@
 import pytest
 
-from common.testing import smtp_server
+from tests.mailserver import scripted_smtp_server
 
 
 @pytest.fixture(scope="session")
 def _smtp():
-    with smtp_server() as server:
+    with scripted_smtp_server() as server:
         yield server
 
 
 @pytest.fixture
-def mailbox(_smtp, settings):
-    """Send this test's email through Django's SMTP backend to a real local server; return its inbox."""
-    port, messages = _smtp
+def smtp(_smtp, settings):
+    """Send this test's email through Django's SMTP backend to a real local server; return its handler."""
+    port, handler = _smtp
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST = "127.0.0.1"
     settings.EMAIL_PORT = port
-    messages.clear()
-    return messages
+    settings.EMAIL_TIMEOUT = 5
+    handler.reset()
+    return handler
+
+
+@pytest.fixture
+def mailbox(smtp):
+    """The messages the server accepted during this test."""
+    return smtp.messages

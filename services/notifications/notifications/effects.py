@@ -1,0 +1,201 @@
+"""Outside effects of the notifications service, run by the event worker after each commit.
+
+`notification_send_due` takes the PENDING notifications that are due, over one SMTP
+connection per run, and settles each one on its own:
+
+- accepted by the server → SENT at once (its own short transaction) and `notification-sent`;
+- a 5xx about that message (e.g. 550 for its mailbox) → FAILED, and its source event is
+  dead-lettered to `<type>.dlq` (kind `effect`);
+- a transient failure (connection error, timeout, 4xx) → retried for that message only,
+  after `common.backoff.backoff_seconds(attempts)`; failing for longer than
+  NOTIFICATION_MAX_RETRY_SECONDS it is PARKED (an admin action re-queues it).
+
+Rows are claimed in a short transaction (`SELECT … FOR UPDATE SKIP LOCKED`, then their
+`next_attempt_at` moved NOTIFICATION_CLAIM_SECONDS ahead), so two workers never take the
+same one, and a worker that dies mid-run leaves them due again once the claim runs out.
+The only repeat left is a crash between the server's acceptance and the SENT commit: that
+mail goes out again with the same Message-ID.
+"""
+
+import logging
+import time
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from common.backoff import backoff_seconds
+from common.events import Event, dead_letter, publish
+from notifications.mailer import SessionUnavailable, SmtpSession, classify, email_for
+from notifications.models import Notification
+
+logger = logging.getLogger(__name__)
+
+Status = Notification.Status
+
+
+def _claim(limit: int) -> list[Notification]:
+    """Take up to `limit` due notifications for this worker, oldest due first."""
+    now = timezone.now()
+    with transaction.atomic():
+        rows = list(
+            Notification.objects.select_for_update(skip_locked=True)
+            .filter(status=Status.PENDING, next_attempt_at__lte=now)
+            .order_by("next_attempt_at", "created_at")[:limit]
+        )
+        if rows:
+            Notification.objects.filter(id__in=[row.id for row in rows]).update(
+                next_attempt_at=now + timedelta(seconds=settings.NOTIFICATION_CLAIM_SECONDS),
+                attempts=F("attempts") + 1,
+            )
+    for row in rows:
+        row.attempts += 1
+    return rows
+
+
+def _cause(notification: Notification) -> Event:
+    """The source event, as far as what it caused needs it (correlation id, trace context)."""
+    return Event(
+        id=notification.source_event_id,
+        type=notification.source_event_type,
+        source="",
+        time=None,
+        key=notification.source_event_key,
+        data=notification.source_event_data,
+        correlation_id=notification.correlation_id,
+        context=dict(notification.trace_headers),
+    )
+
+
+def _mark_sent(notification: Notification) -> None:
+    sent_at = timezone.now()
+    with transaction.atomic():
+        updated = Notification.objects.filter(id=notification.id, status=Status.PENDING).update(
+            status=Status.SENT, sent_at=sent_at, last_error=""
+        )
+        if updated:
+            publish(
+                event_type="notification-sent",
+                key=notification.user_id,
+                data={
+                    "notificationId": str(notification.id),
+                    "userId": notification.user_id,
+                    "kind": notification.kind,
+                    "sourceEventId": notification.source_event_id,
+                    "sentAt": sent_at,
+                },
+                cause=_cause(notification),
+            )
+
+
+def _mark_failed(notification: Notification, reason: str) -> None:
+    """Refused for good: FAILED, and the event that asked for it dead-lettered."""
+    with transaction.atomic():
+        updated = Notification.objects.filter(id=notification.id, status=Status.PENDING).update(
+            status=Status.FAILED, last_error=reason[:2000]
+        )
+        if updated:
+            dead_letter(
+                event_type=notification.source_event_type,
+                key=notification.source_event_key,
+                data=notification.source_event_data,
+                event_id=notification.source_event_id,
+                error=reason,
+                kind="effect",
+                original_headers={"correlation_id": notification.correlation_id}
+                if notification.correlation_id
+                else None,
+            )
+    logger.error(
+        "notification refused for good",
+        extra={"notification_id": str(notification.id), "email_kind": notification.kind, "error": reason},
+    )
+
+
+def _retry_later(notifications: list[Notification], reason: str) -> int:
+    """Schedule each for a later try with its own backoff, or park it; return how many parked."""
+    now = timezone.now()
+    limit = timedelta(seconds=settings.NOTIFICATION_MAX_RETRY_SECONDS)
+    retried, parked = [], []
+    for notification in notifications:
+        first = notification.first_failed_at or now
+        notification.first_failed_at, notification.last_error = first, reason[:2000]
+        if now - first > limit:
+            parked.append(notification.id)
+            continue
+        delay = backoff_seconds(
+            notification.attempts,
+            base=settings.NOTIFICATION_RETRY_BASE_SECONDS,
+            cap=settings.NOTIFICATION_RETRY_CAP_SECONDS,
+        )
+        notification.next_attempt_at = now + timedelta(seconds=delay)
+        retried.append(notification)
+    with transaction.atomic():
+        Notification.objects.bulk_update(retried, ["next_attempt_at", "first_failed_at", "last_error"])
+        if parked:
+            Notification.objects.filter(id__in=parked, status=Status.PENDING).update(
+                status=Status.PARKED, last_error=reason[:2000]
+            )
+    if parked:
+        logger.warning("notifications parked", extra={"count": len(parked), "error": reason[:500]})
+    return len(parked)
+
+
+def _release(notifications: list[Notification]) -> None:
+    """Hand claimed but untried notifications back, due now, their attempt not counted."""
+    Notification.objects.filter(id__in=[n.id for n in notifications], status=Status.PENDING).update(
+        next_attempt_at=timezone.now(), attempts=F("attempts") - 1
+    )
+
+
+def _deliver(claimed: list[Notification], session: SmtpSession, deadline: float) -> tuple[int, bool]:
+    """Send the claimed notifications one by one; return (how many settled, whether to stop)."""
+    settled = 0
+    for index, notification in enumerate(claimed):
+        if time.monotonic() > deadline:
+            _release(claimed[index:])
+            return settled, True
+        try:
+            session.send(email_for(notification))
+        except SessionUnavailable as error:
+            # No session at all: this message and the rest of the claim wait alike.
+            settled += _retry_later(claimed[index:], f"SMTP unavailable: {error}")
+            return settled, True
+        except Exception as error:  # noqa: BLE001 - classified: each message settles on its own
+            failure = classify(error)
+            if failure.permanent:
+                _mark_failed(notification, failure.reason)
+                settled += 1
+            else:
+                settled += _retry_later([notification], failure.reason)
+            continue
+        _mark_sent(notification)
+        settled += 1
+    return settled, False
+
+
+def notification_send_due() -> int:
+    """Send every due notification over one SMTP connection; return how many were settled."""
+    started = time.monotonic()
+    # Stop well within the claim, so no other worker can take a row while it is being sent.
+    deadline = started + min(settings.NOTIFICATION_RUN_SECONDS, settings.NOTIFICATION_CLAIM_SECONDS / 2)
+    batch_size = settings.NOTIFICATION_SEND_BATCH
+    session = SmtpSession()
+    settled = 0
+    try:
+        while time.monotonic() <= deadline:
+            claimed = _claim(batch_size)
+            if not claimed:
+                break
+            done, stop = _deliver(claimed, session, deadline)
+            settled += done
+            if stop or len(claimed) < batch_size:
+                break
+    finally:
+        session.close()
+    return settled
+
+
+EFFECTS = [notification_send_due]
