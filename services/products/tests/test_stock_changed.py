@@ -72,7 +72,9 @@ def test_a_change_for_an_unknown_product_is_skipped(make_product):
 def test_a_malformed_event_is_dead_lettered_before_any_effect(make_product):
     product = make_product(stock=5)
 
-    applied = deliver(HANDLERS, "stock-changed", {"productId": str(product.id), "available": -1, "changedAt": "x"})
+    applied = deliver(
+        HANDLERS, "stock-changed", {"productId": str(product.id), "available": -1, "changedAt": "x"}
+    )
 
     assert applied is False
     [letter] = dead_letters("stock-changed")
