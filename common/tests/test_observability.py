@@ -202,3 +202,11 @@ def test_log_lines_outside_a_trace_have_no_trace_ids(json_log):
 
     line = next(line for line in json_log() if line.get("message") == "outside")
     assert "trace_id" not in line
+
+
+@pytest.mark.django_db
+def test_a_scrape_by_pod_address_is_answered_whatever_allowed_hosts_says(client, settings):
+    settings.ALLOWED_HOSTS = ["api.example.com"]
+
+    assert client.get("/metrics", HTTP_HOST="10.1.2.3:8000").status_code == 200
+    assert client.get(ECHO, HTTP_HOST="10.1.2.3:8000").status_code == 400

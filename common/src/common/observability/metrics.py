@@ -18,6 +18,8 @@ from prometheus_client import Counter, Histogram
 
 DLQ_SUFFIX = ".dlq"
 OUTCOMES = ("handled", "duplicate", "dead_lettered")
+# What the consumer retries a whole batch for (the exception's class name).
+RETRY_REASONS = ("OperationalError", "InterfaceError", "RetryLater", "IntegrityError")
 
 PUBLISHED = Counter(
     "commercex_events_published_total",
@@ -85,6 +87,8 @@ def prepare(consumed_topics: list[str]) -> None:
         for outcome in OUTCOMES:
             CONSUMED.labels(topic, outcome)
         DEAD_LETTERS.labels(topic)
+    for reason in RETRY_REASONS:
+        BATCH_RETRIES.labels(reason)
 
 
 # ---- called by the event core (common.events.hooks) -------------------------------------

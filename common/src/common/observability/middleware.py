@@ -3,6 +3,9 @@
 from django.core.exceptions import MiddlewareNotUsed
 
 from common.observability import metrics, tracing
+from common.observability.views import metrics as metrics_view
+
+METRICS_PATH = "/metrics"
 
 
 class TraceContextMiddleware:
@@ -20,6 +23,24 @@ class TraceContextMiddleware:
     def __call__(self, request):
         with tracing.request_context(request.META.get("HTTP_TRACEPARENT")):
             return self.get_response(request)
+
+
+class MetricsMiddleware:
+    """Answer `GET /metrics` on the service's own port, ahead of the rest of the chain.
+
+    Prometheus scrapes a pod or container by its address, which ALLOWED_HOSTS does not
+    list, and must never be rate limited: so the scrape is answered here, before host
+    validation (CommonMiddleware), rate limits, sessions and auth. The gateway routes no
+    such path (404 there); the network (loopback, NetworkPolicy) decides who reaches it.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path == METRICS_PATH:
+            return metrics_view(request)
+        return self.get_response(request)
 
 
 class CacheMetricsMiddleware:
