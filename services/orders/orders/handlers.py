@@ -5,8 +5,8 @@ from datetime import UTC, datetime
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from common.events import Event
-from orders import catalogue, services
+from common.events import Event, batch
+from orders import catalogue, saga, services
 
 
 def _time(value: str) -> datetime:
@@ -43,12 +43,18 @@ def on_product_deleted(event: Event) -> None:
     )
 
 
-def on_payment_completed(event: Event) -> None:
-    services.order_apply_payment(
-        order_id=event.data["orderId"],
-        payment_id=event.data["paymentId"],
-        succeeded=event.data["status"] == "SUCCESS",
-        cause_event_id=event.id,
+@batch
+def on_payment_completed(events: list[Event]) -> None:
+    saga.orders_apply_payments(
+        answers=[
+            saga.Answer(
+                order_id=e.data["orderId"],
+                cause=e,
+                succeeded=e.data["status"] == "SUCCESS",
+                payment_id=e.data["paymentId"],
+            )
+            for e in events
+        ]
     )
 
 
@@ -60,12 +66,14 @@ def on_payment_refunded(event: Event) -> None:
     )
 
 
-def on_inventory_updated(event: Event) -> None:
-    services.order_confirm(order_id=event.data["orderId"], cause_event_id=event.id)
+@batch
+def on_inventory_updated(events: list[Event]) -> None:
+    saga.orders_confirm(answers=[saga.Answer(order_id=e.data["orderId"], cause=e) for e in events])
 
 
-def on_inventory_rejected(event: Event) -> None:
-    services.order_reject_for_stock(order_id=event.data["orderId"], cause_event_id=event.id)
+@batch
+def on_inventory_rejected(events: list[Event]) -> None:
+    saga.orders_reject_for_stock(answers=[saga.Answer(order_id=e.data["orderId"], cause=e) for e in events])
 
 
 HANDLERS = {

@@ -1,4 +1,4 @@
-"""Write operations of the orders service: place, move through the saga, cancel, ship, retry."""
+"""Write operations of the orders service: place, cancel, ship, retry (the saga moves in saga.py)."""
 
 import logging
 import uuid
@@ -10,7 +10,9 @@ from django.utils import timezone
 from rest_framework import exceptions
 
 from common.events import publish
+from common.observability import metrics
 from orders import catalogue
+from orders.events import order_event
 from orders.models import Order, OrderItem, OrderTransition
 
 logger = logging.getLogger(__name__)
@@ -26,94 +28,17 @@ class OrderLine:
     quantity: int
 
 
-# --- event payloads -------------------------------------------------------------------------
-
-
-def _lines(order: Order) -> list[dict]:
-    return [
-        {"product": item.product_id, "name": item.name, "quantity": item.quantity, "price": item.unit_price}
-        for item in order.items.all()
-    ]
-
-
-def _quantities(order: Order) -> list[dict]:
-    return [{"product": item.product_id, "quantity": item.quantity} for item in order.items.all()]
-
-
-def _publish_order_created(order: Order) -> None:
-    publish(
-        event_type="order-created",
-        key=str(order.id),
-        data={
-            "orderId": str(order.id),
-            "userId": order.user_id,
-            "userEmail": order.user_email,
-            "items": _lines(order),
-            "totalAmount": order.total_amount,
-            "paymentMethod": order.payment_method,
-            "createdAt": order.created_at,
-        },
-    )
-
-
-def _publish_order_cancelled(order: Order, *, previous_status: str) -> None:
-    publish(
-        event_type="order-cancelled",
-        key=str(order.id),
-        data={
-            "orderId": str(order.id),
-            "userId": order.user_id,
-            "userEmail": order.user_email,
-            "reason": order.cancellation_reason,
-            "previousStatus": previous_status,
-            "items": _quantities(order),
-            "totalAmount": order.total_amount,
-            "cancelledAt": order.status_changed_at,
-        },
-    )
-
-
-def _publish_order_confirmed(order: Order) -> None:
-    publish(
-        event_type="order-confirmed",
-        key=str(order.id),
-        data={
-            "orderId": str(order.id),
-            "userId": order.user_id,
-            "userEmail": order.user_email,
-            "totalAmount": order.total_amount,
-            "items": _lines(order),
-            "confirmedAt": order.status_changed_at,
-        },
-    )
-
-
-def _publish_order_shipped(order: Order) -> None:
-    publish(
-        event_type="order-shipped",
-        key=str(order.id),
-        data={
-            "orderId": str(order.id),
-            "userId": order.user_id,
-            "userEmail": order.user_email,
-            "shippedAt": order.status_changed_at,
-        },
-    )
-
-
 # --- status machine -------------------------------------------------------------------------
 
 
-def _transition(order: Order, to_status: str, *, reason: str = "", cause_event_id: str = "") -> str:
+def _transition(order: Order, to_status: str, *, reason: str = "") -> str:
     """Move `order` (locked by the caller) to `to_status`, record the step; return the old status."""
     previous = order.status
     order.status = to_status
     order.cancellation_reason = reason if to_status == Status.CANCELLED else None
     order.status_changed_at = timezone.now()
     order.save(update_fields=["status", "cancellation_reason", "status_changed_at"])
-    OrderTransition.objects.create(
-        order=order, from_status=previous, to_status=to_status, reason=reason, cause_event_id=cause_event_id
-    )
+    OrderTransition.objects.create(order=order, from_status=previous, to_status=to_status, reason=reason)
     return previous
 
 
@@ -125,9 +50,16 @@ def _locked_order(order_id: str) -> Order | None:
     return Order.objects.select_for_update().filter(id=order_uuid).first()
 
 
-def _cancel(order: Order, *, reason: str, cause_event_id: str = "") -> None:
-    previous = _transition(order, Status.CANCELLED, reason=reason, cause_event_id=cause_event_id)
-    _publish_order_cancelled(order, previous_status=previous)
+def _cancel(order: Order, *, reason: str) -> None:
+    previous = _transition(order, Status.CANCELLED, reason=reason)
+    _publish(order_event("order-cancelled", order, previous_status=previous))
+    if previous in (Status.PENDING, Status.PAID):
+        metrics.saga_finished("cancelled", order.created_at)
+
+
+def _publish(spec: tuple[str, str, dict]) -> None:
+    event_type, key, data = spec
+    publish(event_type=event_type, key=key, data=data)
 
 
 # --- placing an order -----------------------------------------------------------------------
@@ -186,7 +118,7 @@ def order_place(
             )
             _remember_items(order, items)
             OrderTransition.objects.create(order=order, to_status=Status.PENDING)
-            _publish_order_created(order)
+            _publish(order_event("order-created", order))
     except IntegrityError:
         if idempotency_key is None:
             raise
@@ -198,51 +130,7 @@ def order_place(
     return order, True
 
 
-# --- the saga, driven by events -------------------------------------------------------------
-
-
-@transaction.atomic
-def order_apply_payment(*, order_id: str, payment_id: str, succeeded: bool, cause_event_id: str) -> None:
-    """Record a payment result: SUCCESS → PAID; FAILED → CANCELLED/payment_declined."""
-    order = _locked_order(order_id)
-    if order is None:
-        logger.warning("payment for an unknown order ignored", extra={"order_id": order_id})
-        return
-    if not order.payment_id:
-        order.payment_id = payment_id
-        order.save(update_fields=["payment_id"])
-    if order.status != Status.PENDING:
-        # PAID already (duplicate), CONFIRMED (stock answered first) or final: nothing moves.
-        return
-    if succeeded:
-        _transition(order, Status.PAID, cause_event_id=cause_event_id)
-    else:
-        _cancel(order, reason=Reason.PAYMENT_DECLINED, cause_event_id=cause_event_id)
-
-
-@transaction.atomic
-def order_confirm(*, order_id: str, cause_event_id: str) -> None:
-    """Stock was deducted: PENDING or PAID → CONFIRMED, announced with `order-confirmed`."""
-    order = _locked_order(order_id)
-    if order is None:
-        logger.warning("stock update for an unknown order ignored", extra={"order_id": order_id})
-        return
-    if order.status not in (Status.PENDING, Status.PAID):
-        return
-    _transition(order, Status.CONFIRMED, cause_event_id=cause_event_id)
-    _publish_order_confirmed(order)
-
-
-@transaction.atomic
-def order_reject_for_stock(*, order_id: str, cause_event_id: str) -> None:
-    """Stock was short: PENDING or PAID → CANCELLED/out_of_stock (payments refunds)."""
-    order = _locked_order(order_id)
-    if order is None:
-        logger.warning("stock rejection for an unknown order ignored", extra={"order_id": order_id})
-        return
-    if order.status not in (Status.PENDING, Status.PAID):
-        return
-    _cancel(order, reason=Reason.OUT_OF_STOCK, cause_event_id=cause_event_id)
+# --- the saga's bookkeeping -----------------------------------------------------------------
 
 
 @transaction.atomic
@@ -290,7 +178,7 @@ def order_ship(*, order_id) -> Order:
     if order is None or order.status != Status.CONFIRMED:
         raise OrderNotShippable(f"only a CONFIRMED order can be shipped (order {order_id})")
     _transition(order, Status.SHIPPED)
-    _publish_order_shipped(order)
+    _publish(order_event("order-shipped", order))
     return order
 
 
@@ -304,7 +192,7 @@ def order_retry_saga(*, order_id) -> bool:
     order = _locked_order(order_id)
     if order is None or order.status not in (Status.PENDING, Status.PAID):
         return False
-    _publish_order_created(order)
+    _publish(order_event("order-created", order))
     order.retry_count += 1
     order.last_retry_at = timezone.now()
     order.save(update_fields=["retry_count", "last_retry_at"])
