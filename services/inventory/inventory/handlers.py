@@ -1,6 +1,6 @@
 """Events the inventory service consumes: the catalogue's products and the order saga."""
 
-from common.events import Event
+from common.events import Event, batch
 from inventory import services
 
 
@@ -13,14 +13,23 @@ def on_product_deleted(event: Event) -> None:
     services.stock_delete(product_id=event.data["productId"])
 
 
-def on_payment_completed(event: Event) -> None:
-    """Deduct a paid order's stock; a failed payment leaves stock alone."""
-    if event.data["status"] == "SUCCESS":
-        services.stock_deduct_for_order(order_id=event.data["orderId"], items=event.data["items"])
+@batch
+def on_payment_completed(events: list[Event]) -> None:
+    """Deduct paid orders' stock; a failed payment leaves stock alone."""
+    services.stock_deduct_for_orders(
+        orders=[
+            services.OrderStock(order_id=e.data["orderId"], cause=e, items=tuple(e.data["items"]))
+            for e in events
+            if e.data["status"] == "SUCCESS"
+        ]
+    )
 
 
-def on_order_cancelled(event: Event) -> None:
-    services.stock_restore_for_order(order_id=event.data["orderId"])
+@batch
+def on_order_cancelled(events: list[Event]) -> None:
+    services.stock_restore_for_orders(
+        orders=[services.OrderStock(order_id=e.data["orderId"], cause=e) for e in events]
+    )
 
 
 HANDLERS = {
