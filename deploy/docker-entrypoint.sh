@@ -40,6 +40,10 @@ case "$command" in
     web)
         dir="$(service_dir)"
         cd "$dir"
+        # One /metrics for every gunicorn worker: prometheus_client's multiprocess mode
+        # (docs/OBSERVABILITY.md), its folder emptied at each start.
+        export PROMETHEUS_MULTIPROC_DIR="${PROMETHEUS_MULTIPROC_DIR:-/tmp/commercex-metrics}"
+        rm -rf "$PROMETHEUS_MULTIPROC_DIR" && mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
         # gthread workers keep the gateway's upstream connections alive; the access log is
         # written by common's AccessLogMiddleware as JSON, so gunicorn's own is off. Keep-alive
         # outlasts nginx's upstream keep-alive (60 s), so nginx never reuses a closed one.
@@ -61,6 +65,8 @@ case "$command" in
     consume | relay)
         dir="$(service_dir)"
         cd "$dir"
+        # Its own /metrics on METRICS_PORT (the web container's does not reach this one).
+        export METRICS_PORT="${METRICS_PORT:-9100}"
         exec python manage.py "$command" "$@"
         ;;
     migrate)
