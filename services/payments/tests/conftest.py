@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from common.auth import ROLE_ADMIN
 from common.testing import ApiCaller, private_cache_prefix
+from payments.effects import payment_process_due, payment_refund_due
 
 
 @pytest.fixture(autouse=True)
@@ -68,3 +69,16 @@ def inventory_rejected(created: dict) -> dict:
         "items": [{"product": i["product"], "quantity": i["quantity"]} for i in created["items"]],
         "rejectedAt": timezone.now().isoformat(),
     }
+
+
+def run_effects() -> int:
+    """Run the worker's provider effects once each, as it does after a committed batch."""
+    return payment_process_due() + payment_refund_due()
+
+
+@pytest.fixture
+def quick_retries(settings):
+    """Retry a failed provider call after ~0.1 s (the default backoff starts at 1 s)."""
+    settings.PAYMENT_RETRY_BASE_SECONDS = 0.1
+    settings.PAYMENT_RETRY_CAP_SECONDS = 0.1
+    return 0.1 * 1.2  # the longest backoff (±10 % jitter), with a margin

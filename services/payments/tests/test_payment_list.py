@@ -4,7 +4,9 @@ import pytest
 
 from common.events.testing import deliver
 from payments.handlers import HANDLERS
-from tests.conftest import inventory_rejected, order_created
+from payments.models import Payment
+from payments.simulator.control import simulator_fail_refunds
+from tests.conftest import inventory_rejected, order_created, run_effects
 
 pytestmark = pytest.mark.django_db
 
@@ -12,6 +14,7 @@ pytestmark = pytest.mark.django_db
 def _paid(user_id: str, **kwargs) -> dict:
     order = order_created(user_id=user_id, **kwargs)
     deliver(HANDLERS, "order-created", order)
+    run_effects()
     return order
 
 
@@ -31,6 +34,7 @@ def test_the_owner_sees_the_payment_of_an_order(customer):
 def test_refunded_and_failed_payments_show_their_status(customer):
     refunded = _paid(customer.user_id)
     deliver(HANDLERS, "inventory-rejected", inventory_rejected(refunded))
+    run_effects()
     failed = _paid(customer.user_id, method="tok_chargeDeclined")
 
     statuses = {p["order"]: p["status"] for p in customer.get("/api/payments/").json()["results"]}
@@ -62,3 +66,18 @@ def test_an_unknown_or_odd_order_id_is_an_empty_page(customer):
 
 def test_payments_need_a_token(client):
     assert client.get("/api/payments/").status_code == 401
+
+
+def test_a_charge_not_made_yet_is_not_listed_and_a_pending_refund_shows_success(customer):
+    refunding = _paid(customer.user_id)
+    simulator_fail_refunds(calls=1)
+    deliver(HANDLERS, "inventory-rejected", inventory_rejected(refunding))
+    run_effects()  # the refund fails for now
+    pending = order_created(user_id=customer.user_id)
+    deliver(HANDLERS, "order-created", pending)  # the charge is not made yet
+    assert Payment.objects.get(order_id=refunding["orderId"]).status == "REFUND_PENDING"
+    assert Payment.objects.get(order_id=pending["orderId"]).status == "PROCESSING"
+
+    statuses = {p["order"]: p["status"] for p in customer.get("/api/payments/").json()["results"]}
+
+    assert statuses == {refunding["orderId"]: "SUCCESS"}
