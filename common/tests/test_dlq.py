@@ -1,6 +1,8 @@
 """Dead letters: bad messages are parked in `<topic>.dlq` and the consumer goes on; replay_dlq."""
 
 import io
+import threading
+import time
 
 import pytest
 from django.core.management import call_command
@@ -81,3 +83,30 @@ def test_replay_dlq_brings_a_dead_letter_back_once_its_cause_is_fixed(kafka, con
 
     call_command("replay_dlq", "--idle-seconds", "0.5", stdout=out)
     assert out.getvalue().strip().endswith("0 dead letter(s) replayed")
+
+
+def test_replay_dlq_of_a_letter_whose_cause_is_not_fixed_ends_and_the_letter_is_back_once(kafka, consumer):
+    Widget.objects.create(name="frozen", frozen=True)
+    message, event_id = event_message({"name": "frozen", "amount": 7}, key="frozen")
+    produce_many(kafka.topic, [message])
+    wait_for(
+        lambda: read_topic(config.dlq_topic_for(kafka.topic), count=1, timeout=0.5), step=consumer.poll_once
+    )
+
+    stop = threading.Event()
+    worker = threading.Thread(target=lambda: [consumer.poll_once(0.1) for _ in iter(stop.is_set, True)])
+    worker.start()  # the consumer runs on, dead-lettering the replayed letter again at once
+    try:
+        out = io.StringIO()
+        started = time.monotonic()
+        call_command("replay_dlq", "--idle-seconds", "1.5", stdout=out)
+        took = time.monotonic() - started
+        letters = read_topic(config.dlq_topic_for(kafka.topic), count=3, timeout=10, linger=2.0)
+    finally:
+        stop.set()
+        worker.join(30)
+
+    assert out.getvalue().strip() == "1 dead letter(s) replayed"
+    assert took < 20
+    assert [headers_of(m)["ce_id"] for m in letters] == [event_id, event_id]  # back in the DLQ once
+    assert Widget.objects.get(name="frozen").count == 0

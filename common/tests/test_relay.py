@@ -1,14 +1,19 @@
 """The relay through a broker outage: nothing lost, nothing twice, order per key kept."""
 
 import threading
+from datetime import timedelta
 
 import pytest
 from confluent_kafka.admin import AdminClient
+from django.utils import timezone
 
 from common.events import config
+from common.events.consumer import EventConsumer
 from common.events.models import OutboxEvent
 from common.events.relay import Relay
 from event_fixtures import kafka, own_broker, payload_of, publish_widget, read_topic, wait_for
+from testsvc.handlers import HANDLERS
+from testsvc.models import Effect, Widget
 
 __all__ = ["kafka"]
 
@@ -77,3 +82,37 @@ def read_topic_when_created(topic: str, *, count: int) -> list:
     """Read `topic` once the relay has created it again on the restarted broker."""
     wait_for(lambda: topic in AdminClient(config.admin_config()).list_topics(timeout=5).topics, timeout=30)
     return read_topic(topic, count=count, timeout=30, linger=1.0)
+
+
+def test_broker_loss_while_a_consumer_is_far_behind_loses_nothing_and_applies_nothing_twice(
+    kafka, monkeypatch, tmp_path
+):
+    monkeypatch.setenv("EVENTS_RELAY_BROKER_CHECK_SECONDS", "0.2")
+    with own_broker(monkeypatch, tmp_path) as broker:
+        relay = Relay()
+        recorded = [publish_widget(f"far{seq % 3}", 1, key=f"key-{seq % 3}", seq=seq) for seq in range(20)]
+        wait_for(lambda: not OutboxEvent.objects.filter(sent_at__isnull=True).exists(), step=relay.run_once)
+        behind = EventConsumer(HANDLERS, batch_size=5)
+        behind.start()
+        wait_for(lambda: Effect.objects.count() >= 5, step=behind.poll_once, timeout=30)
+        behind.close()
+        applied_before = Effect.objects.count()
+        # Sent hours ago, longer than any re-send window a relay might keep.
+        OutboxEvent.objects.update(sent_at=timezone.now() - timedelta(hours=3))
+
+        broker.stop()  # Tansu forgets topics, data and the group's offsets
+        broker.start()
+        wait_for(lambda: not OutboxEvent.objects.filter(sent_at__isnull=True).exists(), step=relay.run_once)
+        caught_up = EventConsumer(HANDLERS)
+        caught_up.start()
+        wait_for(lambda: Effect.objects.count() >= 20, step=caught_up.poll_once, timeout=60)
+        for _ in range(5):
+            caught_up.poll_once(0.2)  # anything applied twice would show up now
+        caught_up.close()
+        relay.close()
+
+    assert 5 <= applied_before < 20
+    assert sorted(Effect.objects.values_list("event_id", flat=True)) == sorted(
+        str(r.event_id) for r in recorded
+    )
+    assert sum(Widget.objects.values_list("count", flat=True)) == 20
