@@ -2,7 +2,10 @@
 
 from rest_framework.permissions import SAFE_METHODS, AllowAny, BasePermission
 from rest_framework_simplejwt.authentication import JWTStatelessUserAuthentication
+from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.models import TokenUser as SimpleJWTTokenUser
+
+from common.tokens import AccessToken
 
 ROLE_ADMIN = "admin"
 ROLE_CUSTOMER = "customer"
@@ -41,9 +44,15 @@ class TokenUser(SimpleJWTTokenUser):
 
 
 class JWTAuthentication(JWTStatelessUserAuthentication):
-    """Verify a Bearer access token with the public key; accept only RS256."""
+    """Verify a Bearer access token against the key ring (`kid`, JWT_PUBLIC_KEYS); only RS256."""
 
     www_authenticate_realm = "commercex"
+
+    def get_validated_token(self, raw_token):
+        try:
+            return AccessToken(raw_token)
+        except TokenError as error:
+            raise InvalidToken({"detail": f"Invalid access token: {error.args[0]}"}) from error
 
 
 def is_admin(user) -> bool:

@@ -1,5 +1,8 @@
+import jwt
 import pytest
+from django.conf import settings
 
+from common.jwks import key_id
 from tests import tokens
 from users.models import User
 
@@ -42,13 +45,22 @@ def test_the_rotated_refresh_token_works_once_in_turn(api, register):
     assert _refresh(api, second).status_code == 401
 
 
-def test_the_new_pair_carries_the_accounts_current_role(api, register):
+def test_the_new_pair_carries_the_accounts_current_name(api, register):
     account = register()
-    User.objects.filter(id=account["id"]).update(role="admin")
+    User.objects.filter(id=account["id"]).update(name="Ada King")
 
     data = _refresh(api, account["refresh"]).json()
 
-    assert tokens.claims_of(data["token"])["role"] == "admin"
+    assert tokens.claims_of(data["token"])["name"] == "Ada King"
+
+
+def test_tokens_name_their_signing_key(api, register):
+    account = register()
+
+    pair = _refresh(api, account["refresh"]).json()
+
+    for token in (account["token"], account["refresh"], pair["token"], pair["refresh"]):
+        assert jwt.get_unverified_header(token)["kid"] == key_id(settings.SIMPLE_JWT["VERIFYING_KEY"])
 
 
 @pytest.mark.parametrize(

@@ -6,11 +6,16 @@ from rest_framework import serializers
 
 from users.models import User
 
+# AUTH_PASSWORD_VALIDATORS' MinimumLengthValidator (8), stated here so the schema says it too.
+PASSWORD_MIN_LENGTH = 8
+
 
 class RegisterInputSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=150)
     email = serializers.EmailField(max_length=254)
-    password = serializers.CharField(max_length=128, write_only=True, trim_whitespace=False)
+    password = serializers.CharField(
+        min_length=PASSWORD_MIN_LENGTH, max_length=128, write_only=True, trim_whitespace=False
+    )
 
     def validate(self, attrs):
         candidate = User(email=attrs["email"], name=attrs["name"])
@@ -49,3 +54,18 @@ class AuthOutputSerializer(UserOutputSerializer):
 class TokenPairOutputSerializer(serializers.Serializer):
     token = serializers.CharField()
     refresh = serializers.CharField()
+
+
+class JWKOutputSerializer(serializers.Serializer):
+    """An RSA public key (RFC 7517) for RS256 signatures."""
+
+    kty = serializers.CharField()
+    kid = serializers.CharField()
+    use = serializers.CharField()
+    alg = serializers.CharField()
+    n = serializers.CharField()
+    e = serializers.CharField()
+
+
+class JWKSetOutputSerializer(serializers.Serializer):
+    keys = JWKOutputSerializer(many=True)

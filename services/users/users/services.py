@@ -1,20 +1,26 @@
 """Write operations of the users service."""
 
 import hashlib
+import logging
+import uuid
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import authenticate
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django_ratelimit.core import get_usage
 from rest_framework import exceptions
 from rest_framework_simplejwt.exceptions import TokenError
-from rest_framework_simplejwt.tokens import RefreshToken
 
 from common.events import publish
 from common.middleware import client_ip
 from common.settings.env import RATE_OFF, rate_period_seconds
-from users.models import User
+from common.tokens import RefreshToken
+from users.models import RefreshSession, User
+
+logger = logging.getLogger(__name__)
 
 
 class EmailTaken(exceptions.ValidationError):
@@ -30,13 +36,102 @@ class RefreshRejected(exceptions.AuthenticationFailed):
     default_detail = "Refresh token is invalid, expired or already used."
 
 
-def user_tokens(*, user: User) -> dict:
-    """Issue a refresh/access pair carrying the claims other services authorize on."""
+def _refresh_token(*, user: User, session: RefreshSession) -> RefreshToken:
+    """A refresh token of `session` carrying the claims other services authorize on.
+
+    It lives JWT_REFRESH_DAYS, and never past the session's absolute end.
+    """
     refresh = RefreshToken.for_user(user)
+    refresh["sid"] = str(session.id)
     refresh["email"] = user.email
     refresh["name"] = user.name
     refresh["role"] = user.role
+    refresh["exp"] = min(refresh["exp"], int(session.expires_at.timestamp()))
+    return refresh
+
+
+def _pair(refresh: RefreshToken) -> dict:
     return {"token": str(refresh.access_token), "refresh": str(refresh)}
+
+
+def session_start(*, user: User) -> dict:
+    """Begin a login session (a new refresh-token family); return its first token pair."""
+    now = timezone.now()
+    session = RefreshSession(
+        id=uuid.uuid4(),
+        user=user,
+        credentials_stamp=user.credentials_stamp(),
+        expires_at=now + timedelta(days=settings.JWT_SESSION_DAYS),
+    )
+    refresh = _refresh_token(user=user, session=session)
+    session.current_jti = refresh["jti"]
+    session.save(force_insert=True)
+    RefreshSession.objects.filter(user=user, expires_at__lt=now).delete()  # ended sessions
+    return _pair(refresh)
+
+
+def _session_of(token: RefreshToken) -> RefreshSession | None:
+    try:
+        session_id = uuid.UUID(str(token.get("sid")))
+    except ValueError:
+        return None  # issued before sessions existed: log in again
+    return RefreshSession.objects.select_related("user").filter(id=session_id).first()
+
+
+def _revoke(session: RefreshSession, reason: str) -> None:
+    RefreshSession.objects.filter(id=session.id, revoked_at__isnull=True).update(
+        revoked_at=timezone.now(), revoked_reason=reason
+    )
+    logger.warning(
+        "refresh session revoked",
+        extra={"session": str(session.id), "user": str(session.user_id), "reason": reason},
+    )
+
+
+def session_refresh(*, refresh: str) -> dict:
+    """Swap the newest refresh token of a session for a new pair; anything else is refused (401).
+
+    The swap is a compare-and-set on the session's `current_jti`: of two concurrent uses
+    of one token at most one wins. A token of the session that is not its newest one was
+    used before (copied, or stolen): the whole session is revoked, so the thief's tokens
+    die with the victim's next refresh and the other way round (OAuth 2.0 Security BCP,
+    refresh token rotation with reuse detection). A session also ends at its absolute
+    lifetime and when the user's password or role changed. Not in a transaction on
+    purpose: a revocation must stay even though the request fails.
+    """
+    try:
+        token = RefreshToken(refresh)  # signature (key ring), expiry and token type
+    except TokenError as error:
+        raise RefreshRejected() from error
+    session = _session_of(token)
+    now = timezone.now()
+    if (
+        session is None
+        or session.revoked_at is not None
+        or session.expires_at <= now
+        or not session.user.is_active
+        or str(session.user_id) != str(token.get("user_id"))
+    ):
+        raise RefreshRejected()
+    user = session.user
+    if session.credentials_stamp != user.credentials_stamp():
+        _revoke(session, RefreshSession.Reason.CREDENTIALS)
+        raise RefreshRejected()
+    rotated = _refresh_token(user=user, session=session)
+    won = RefreshSession.objects.filter(
+        id=session.id, current_jti=token.get("jti"), revoked_at__isnull=True
+    ).update(current_jti=rotated["jti"], refreshed_at=now)
+    if not won:
+        _revoke(session, RefreshSession.Reason.REUSE)
+        raise RefreshRejected()
+    return _pair(rotated)
+
+
+def session_revoke_all(*, user_id, reason: str = RefreshSession.Reason.ADMIN) -> int:
+    """End every open session of a user (e.g. "log out everywhere"); return how many."""
+    return RefreshSession.objects.filter(user_id=user_id, revoked_at__isnull=True).update(
+        revoked_at=timezone.now(), revoked_reason=reason
+    )
 
 
 @transaction.atomic
@@ -114,29 +209,11 @@ def user_login(*, request, email: str, password: str) -> User:
 
 
 @transaction.atomic
-def token_refresh(*, refresh: str) -> dict:
-    """Swap a refresh token for a new pair; the old one is blacklisted and can never be used again.
-
-    The blacklist row is the single point of truth: of two concurrent refreshes with the
-    same token only the one that creates it succeeds. The new pair carries the account's
-    current email, name and role.
-    """
-    try:
-        token = RefreshToken(refresh)  # checks signature, expiry, type and the blacklist
-    except TokenError as error:
-        raise RefreshRejected() from error
-    user = User.objects.filter(id=token.get("user_id"), is_active=True).first()
-    if user is None:
-        raise RefreshRejected()
-    _, blacklisted_now = token.blacklist()
-    if not blacklisted_now:
-        raise RefreshRejected()
-    return user_tokens(user=user)
-
-
-@transaction.atomic
 def user_make_admin(*, email: str, password: str, name: str = "Admin") -> User:
-    """Create an admin account, or reset an existing one's password and role."""
+    """Create an admin account, or reset an existing one's password and role.
+
+    A reset ends every session of the account (its credentials changed).
+    """
     email = User.objects.normalize_email(email).lower()
     user = User.objects.filter(email__iexact=email).first()
     if user is None:
@@ -144,4 +221,5 @@ def user_make_admin(*, email: str, password: str, name: str = "Admin") -> User:
     user.set_password(password)
     user.role, user.is_staff, user.is_superuser, user.is_active = User.Role.ADMIN, True, True, True
     user.save()
+    session_revoke_all(user_id=user.id, reason=RefreshSession.Reason.CREDENTIALS)
     return user

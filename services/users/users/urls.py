@@ -10,5 +10,6 @@ urlpatterns = [
     re_path(r"^api/auth/login/?$", views.LoginView.as_view(), name="login"),
     re_path(r"^api/auth/refresh/?$", views.RefreshView.as_view(), name="refresh"),
     re_path(r"^api/users/profile/?$", views.ProfileView.as_view(), name="profile"),
+    re_path(r"^api/auth/jwks\.json$", views.JWKSView.as_view(), name="jwks"),
     path("admin/users/", admin.site.urls),
 ]

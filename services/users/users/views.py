@@ -1,4 +1,4 @@
-"""HTTP endpoints of the users service: register, login, refresh, profile."""
+"""HTTP endpoints of the users service: register, login, refresh, profile, the JWKS."""
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, status
@@ -7,9 +7,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from common.auth import PublicEndpointMixin
+from common.schema import ErrorDetailSerializer
+from common.tokens import jwks
 from users import selectors, services
 from users.serializers import (
     AuthOutputSerializer,
+    JWKSetOutputSerializer,
     LoginInputSerializer,
     RefreshInputSerializer,
     RegisterInputSerializer,
@@ -17,9 +20,11 @@ from users.serializers import (
     UserOutputSerializer,
 )
 
+JWKS_MAX_AGE_SECONDS = 300
+
 
 def _auth_response(user, *, status_code: int) -> Response:
-    data = {**UserOutputSerializer(user).data, **services.user_tokens(user=user)}
+    data = {**UserOutputSerializer(user).data, **services.session_start(user=user)}
     return Response(AuthOutputSerializer(data).data, status=status_code)
 
 
@@ -33,7 +38,11 @@ class RegisterView(PublicEndpointMixin, APIView):
 
 
 class LoginView(PublicEndpointMixin, APIView):
-    @extend_schema(request=LoginInputSerializer, responses={200: AuthOutputSerializer})
+    """Log in: a new session, whose first token pair is returned."""
+
+    @extend_schema(
+        request=LoginInputSerializer, responses={200: AuthOutputSerializer, 401: ErrorDetailSerializer}
+    )
     def post(self, request):
         serializer = LoginInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -42,13 +51,16 @@ class LoginView(PublicEndpointMixin, APIView):
 
 
 class RefreshView(PublicEndpointMixin, APIView):
-    """Swap a refresh token for a new pair; the old refresh token is blacklisted."""
+    """Swap a session's newest refresh token for a new pair; a reused one revokes the session."""
 
-    @extend_schema(request=RefreshInputSerializer, responses={200: TokenPairOutputSerializer})
+    @extend_schema(
+        request=RefreshInputSerializer,
+        responses={200: TokenPairOutputSerializer, 401: ErrorDetailSerializer},
+    )
     def post(self, request):
         serializer = RefreshInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        pair = services.token_refresh(**serializer.validated_data)
+        pair = services.session_refresh(**serializer.validated_data)
         return Response(TokenPairOutputSerializer(pair).data)
 
 
@@ -61,3 +73,13 @@ class ProfileView(APIView):
         if user is None:
             raise exceptions.AuthenticationFailed("User no longer exists.")
         return Response(UserOutputSerializer(user).data)
+
+
+class JWKSView(PublicEndpointMixin, APIView):
+    """The public keys access tokens may be signed with (a token's `kid` names one)."""
+
+    @extend_schema(responses={200: JWKSetOutputSerializer})
+    def get(self, request):
+        response = Response(JWKSetOutputSerializer(jwks()).data)
+        response["Cache-Control"] = f"public, max-age={JWKS_MAX_AGE_SECONDS}"
+        return response

@@ -22,7 +22,7 @@ from common.keys import local_secret_key
 from common.logging import logging_config
 from common.paths import var_dir
 from common.settings.env import env, env_rate, is_production
-from common.settings.readers import database_settings, jwt_keys
+from common.settings.readers import database_settings, jwt_keys, jwt_public_keys
 
 DEFAULT_RATE_LIMIT = "1000/1m"
 DEFAULT_LOGIN_RATE_LIMIT = "10/15m"
@@ -57,6 +57,8 @@ MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "common.observability.middleware.TraceContextMiddleware",
     "common.middleware.RequestIdMiddleware",
+    # Content-Security-Policy by content type: strict for JSON, own assets for HTML pages.
+    "common.csp.ContentSecurityPolicyMiddleware",
     "common.middleware.AccessLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # Early, so that 429/503 answers and static files carry X-Frame-Options too.
@@ -140,8 +142,10 @@ REST_FRAMEWORK = {
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
     ],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # JSON nested too deeply (past the decoder's recursion limit too) is a 400, never a 500.
+    "DEFAULT_PARSER_CLASSES": ["common.parsers.JSONParser"],
+    # Every operation documents its error answers; request constraints match the validators.
+    "DEFAULT_SCHEMA_CLASS": "common.schema.AutoSchema",
     "EXCEPTION_HANDLER": "common.errors.exception_handler",
     "COERCE_DECIMAL_TO_STRING": True,
 }
@@ -175,6 +179,9 @@ SIMPLE_JWT = {
     "USER_ID_CLAIM": "user_id",
     "TOKEN_USER_CLASS": "common.auth.TokenUser",
 }
+# The key ring tokens are verified with (a token's `kid` picks its key): key rotation
+# without logging anyone out. JWT_PUBLIC_KEY first, then JWT_PUBLIC_KEYS.
+JWT_PUBLIC_KEYS = jwt_public_keys(SIMPLE_JWT["VERIFYING_KEY"])
 
 # Requests per client IP and service; failed logins per email and per IP ("off" disables).
 RATE_LIMIT = env_rate("RATE_LIMIT", DEFAULT_RATE_LIMIT)
@@ -204,7 +211,7 @@ if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     # Probes from inside the cluster speak plain HTTP to the health endpoint.
-    SECURE_REDIRECT_EXEMPT = [r"^api/[a-z]+/health/?$"]
+    SECURE_REDIRECT_EXEMPT = [r"^(?:api/[a-z]+/)?health/?$"]
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True

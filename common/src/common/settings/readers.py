@@ -3,6 +3,7 @@
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from common.jwks import split_pems, unique_keys
 from common.keys import local_jwt_key_pair, public_pem_of
 from common.paths import var_dir
 from common.settings.env import env
@@ -54,3 +55,19 @@ def jwt_keys(*, signs_tokens: bool) -> tuple[str, str]:
     except ValueError as error:  # cryptography could not load the PEM
         raise ImproperlyConfigured(f"JWT_PRIVATE_KEY is not a PEM RSA private key: {error}") from error
     return (private_pem if signs_tokens else ""), public_pem
+
+
+def jwt_public_keys(current_pem: str) -> list[str]:
+    """Every public key a token may be signed with: `current_pem` (JWT_PUBLIC_KEY), then JWT_PUBLIC_KEYS.
+
+    JWT_PUBLIC_KEYS holds further PEM public keys (concatenated, as a PEM bundle): the
+    previous key while its tokens expire, or the next one before the users service signs
+    with it (docs/DEPLOY.md, "Rotating the JWT key"). Tokens name their key with `kid`.
+    """
+    others = split_pems(env.str("JWT_PUBLIC_KEYS", default=""))
+    if env.str("JWT_PUBLIC_KEYS", default="").strip() and not others:
+        raise ImproperlyConfigured("JWT_PUBLIC_KEYS holds no PEM public key (-----BEGIN PUBLIC KEY-----)")
+    try:
+        return unique_keys([current_pem, *others])
+    except ValueError as error:
+        raise ImproperlyConfigured(f"JWT_PUBLIC_KEY(S) is not a PEM RSA public key: {error}") from error
