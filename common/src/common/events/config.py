@@ -146,11 +146,6 @@ def relay_poll_seconds(*, listening: bool) -> float:
     return env_float("EVENTS_RELAY_POLL_SECONDS", 0.2 if listening else 0.05)
 
 
-def relay_resend_minutes() -> float:
-    """How far back a relay re-sends after finding the broker lost its data (0 disables)."""
-    return env_float("EVENTS_RELAY_RESEND_MINUTES", 10.0)
-
-
 def relay_broker_check_seconds() -> float:
     return env_float("EVENTS_RELAY_BROKER_CHECK_SECONDS", 2.0)
 

@@ -26,6 +26,10 @@ from common.events.topics import ensure_topics, next_offsets
 logger = logging.getLogger(__name__)
 
 
+class UnexpectedType(DecodeError):
+    """An event whose `ce_type` is not the type of the topic it came on."""
+
+
 class Stopped(Exception):
     """The consumer was asked to stop while waiting out an outage; the batch stays uncommitted."""
 
@@ -171,7 +175,7 @@ class EventConsumer:
                 event = decode_message(message)
                 expected = self.event_type_of.get(message.topic(), event.type)
                 if event.type != expected:
-                    raise DecodeError(f"event type {event.type!r} on the topic of {expected!r}")
+                    raise UnexpectedType(f"event type {event.type!r} on the topic of {expected!r}")
                 events.append(event)
             except DecodeError as exc:
                 undecodable.append((message, exc))
@@ -233,7 +237,7 @@ class EventConsumer:
             data=None,
             event_id=headers.get("ce_id", ""),
             error=error,
-            kind="undecodable",
+            kind="unexpected_type" if isinstance(error, UnexpectedType) else "undecodable",
             original_headers=headers,
             raw_value=message.value() or b"",
             topic=message.topic(),
