@@ -2,17 +2,22 @@
 
 from django.utils.dateparse import parse_datetime
 
-from common.events import Event
+from common.events import Event, batch
 from products import services
 
 
-def on_stock_changed(event: Event) -> None:
-    """Mirror the product's available stock (the newest change wins) and refresh the cache."""
-    data = event.data
-    services.product_set_stock(
-        product_id=data["productId"],
-        available=data["available"],
-        changed_at=parse_datetime(data["changedAt"]),
+@batch
+def on_stock_changed(events: list[Event]) -> None:
+    """Mirror the products' available stock (the newest change wins) and refresh the cache."""
+    services.products_set_stock(
+        changes=[
+            services.StockChange(
+                product_id=e.data["productId"],
+                available=e.data["available"],
+                changed_at=parse_datetime(e.data["changedAt"]),
+            )
+            for e in events
+        ]
     )
 
 

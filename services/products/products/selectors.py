@@ -41,11 +41,9 @@ def product_data(*, product_id) -> dict | None:
 
 def product_detail(*, product_id: uuid.UUID) -> product_cache.Cached:
     """Return the product's representation (None when it does not exist), cached."""
-    cached = product_cache.read_through(
+    return product_cache.read_through(
         lambda: product_cache.detail_key(product_id), lambda: product_data(product_id=product_id)
     )
-    value = None if cached.value == product_cache.NOT_FOUND else cached.value
-    return product_cache.Cached(value, cached.hit)
 
 
 def product_page(*, filterset: ProductFilter, page: str, page_size: int) -> product_cache.Cached:

@@ -1,11 +1,11 @@
 """Write operations of the products service: each publishes its event and invalidates the cache."""
 
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from rest_framework import exceptions
 
@@ -37,6 +37,17 @@ def _timestamp(moment: datetime) -> str:
     return moment.isoformat()
 
 
+def _catalogue_payload(product: Product) -> dict:
+    """The product's catalogue fields as product-created and product-updated carry them."""
+    return {
+        "productId": str(product.id),
+        "name": product.name,
+        "description": product.description,
+        "price": money(product.price),
+        "category": product.category,
+    }
+
+
 def _invalidate(product_id) -> None:
     product_cache.product_changed(product_id=product_id)
 
@@ -64,11 +75,7 @@ def product_create(
         event_type="product-created",
         key=str(product.id),
         data={
-            "productId": str(product.id),
-            "name": product.name,
-            "description": product.description,
-            "price": money(product.price),
-            "category": product.category,
+            **_catalogue_payload(product),
             "stock": product.stock,
             "createdAt": _timestamp(product.created_at),
         },
@@ -96,14 +103,7 @@ def product_update(*, product_id, **changes) -> Product:
     publish(
         event_type="product-updated",
         key=str(product.id),
-        data={
-            "productId": str(product.id),
-            "name": product.name,
-            "description": product.description,
-            "price": money(product.price),
-            "category": product.category,
-            "updatedAt": _timestamp(product.updated_at),
-        },
+        data={**_catalogue_payload(product), "updatedAt": _timestamp(product.updated_at)},
     )
     _invalidate(product.id)
     return product
@@ -123,25 +123,42 @@ def product_delete(*, product_id) -> None:
     _invalidate(deleted_id)
 
 
-@transaction.atomic
-def product_set_stock(*, product_id, available: int, changed_at: datetime) -> bool:
-    """Mirror the inventory's available stock; ignore a change older than the one applied.
+@dataclass(frozen=True)
+class StockChange:
+    product_id: str
+    available: int
+    changed_at: datetime
 
-    Returns whether the product changed. A change for an unknown product (deleted since,
-    say) is logged and ignored rather than dead-lettered.
+
+@transaction.atomic
+def products_set_stock(*, changes: list[StockChange]) -> int:
+    """Mirror the inventory's available stock for a batch of changes; return how many products changed.
+
+    Per product the newest change wins, and a change older than the one applied is ignored
+    (events may arrive out of order across redeliveries). One locked read over the batch's
+    products (in id order), one bulk update, one cache invalidation. A change for an
+    unknown product (deleted since, say) is logged and ignored rather than dead-lettered.
     """
-    parsed_id = selectors.parse_product_id(product_id)
-    if parsed_id is None or not Product.objects.filter(pk=parsed_id).exists():
-        logger.warning("stock change for unknown product ignored", extra={"product_id": str(product_id)})
-        return False
-    newer = Q(stock_changed_at__isnull=True) | Q(stock_changed_at__lte=changed_at)
-    current = Product.objects.filter(pk=parsed_id).filter(newer)
-    # The same stock (e.g. the echo of a new product's initial stock) keeps cached reads.
-    differs = current.exclude(stock=available).exists()
-    updated = current.update(stock=available, stock_changed_at=changed_at)
-    if not updated:
-        logger.info("stale stock change ignored", extra={"product_id": str(parsed_id)})
-        return False
-    if differs:
-        _invalidate(parsed_id)
-    return differs
+    newest: dict = {}
+    for change in changes:
+        parsed_id = selectors.parse_product_id(change.product_id)
+        if parsed_id is not None and (
+            parsed_id not in newest or newest[parsed_id].changed_at < change.changed_at
+        ):
+            newest[parsed_id] = change
+    products = list(Product.objects.select_for_update().filter(pk__in=sorted(newest)).order_by("pk"))
+    for unknown in {c.product_id for c in changes} - {str(p.pk) for p in products}:
+        logger.warning("stock change for unknown product ignored", extra={"product_id": str(unknown)})
+    updated, differing = [], []
+    for product in products:
+        change = newest[product.pk]
+        if product.stock_changed_at is not None and product.stock_changed_at > change.changed_at:
+            logger.info("stale stock change ignored", extra={"product_id": str(product.pk)})
+            continue
+        if product.stock != change.available:  # the same stock (e.g. an echo) keeps cached reads
+            differing.append(product.pk)
+        product.stock, product.stock_changed_at = change.available, change.changed_at
+        updated.append(product)
+    Product.objects.bulk_update(updated, ["stock", "stock_changed_at"])
+    product_cache.products_changed(product_ids=differing)
+    return len(differing)
