@@ -72,11 +72,11 @@ def format_traceparent(trace_id: str, span_id: str, flags: str = "01") -> str:
 
 
 def new_trace_id() -> str:
-    return f"{random.getrandbits(128) or 1:032x}"
+    return f"{random.getrandbits(128) or 1:032x}"  # nosec B311 - an id, not a secret (as in the SDK)
 
 
 def new_span_id() -> str:
-    return f"{random.getrandbits(64) or 1:016x}"
+    return f"{random.getrandbits(64) or 1:016x}"  # nosec B311
 
 
 def enabled() -> bool:
