@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from common.backoff import backoff_seconds
 from common.events import Event, dead_letter, publish
+from common.observability import metrics, tracing
 from notifications.mailer import SessionUnavailable, SmtpSession, classify, email_for
 from notifications.models import Notification
 
@@ -55,7 +56,7 @@ def _claim(limit: int) -> list[Notification]:
     return rows
 
 
-def _cause(notification: Notification) -> Event:
+def _cause(notification: Notification, trace_headers: dict) -> Event:
     """The source event, as far as what it caused needs it (correlation id, trace context)."""
     return Event(
         id=notification.source_event_id,
@@ -65,11 +66,11 @@ def _cause(notification: Notification) -> Event:
         key=notification.source_event_key,
         data=notification.source_event_data,
         correlation_id=notification.correlation_id,
-        context=dict(notification.trace_headers),
+        context=trace_headers,
     )
 
 
-def _mark_sent(notification: Notification) -> None:
+def _mark_sent(notification: Notification, trace_headers: dict) -> None:
     sent_at = timezone.now()
     with transaction.atomic():
         updated = Notification.objects.filter(id=notification.id, status=Status.PENDING).update(
@@ -86,7 +87,7 @@ def _mark_sent(notification: Notification) -> None:
                     "sourceEventId": notification.source_event_id,
                     "sentAt": sent_at,
                 },
-                cause=_cause(notification),
+                cause=_cause(notification, trace_headers),
             )
 
 
@@ -108,6 +109,7 @@ def _mark_failed(notification: Notification, reason: str) -> None:
                 if notification.correlation_id
                 else None,
             )
+    metrics.effect_outcome("mail", "failed")
     logger.error(
         "notification refused for good",
         extra={"notification_id": str(notification.id), "email_kind": notification.kind, "error": reason},
@@ -138,7 +140,9 @@ def _retry_later(notifications: list[Notification], reason: str) -> int:
             Notification.objects.filter(id__in=parked, status=Status.PENDING).update(
                 status=Status.PARKED, last_error=reason[:2000]
             )
+    metrics.effect_outcome("mail", "retried", len(retried))
     if parked:
+        metrics.effect_outcome("mail", "parked", len(parked))
         logger.warning("notifications parked", extra={"count": len(parked), "error": reason[:500]})
     return len(parked)
 
@@ -150,6 +154,28 @@ def _release(notifications: list[Notification]) -> None:
     )
 
 
+def _send_one(notification: Notification, session: SmtpSession) -> int:
+    """Send one mail in the trace of the event that asked for it; return 1 if it is settled.
+
+    Raises SessionUnavailable when there is no SMTP session at all.
+    """
+    with tracing.continue_trace("mail send", notification.trace_headers):
+        trace_headers = tracing.outgoing_trace_headers()
+        try:
+            session.send(email_for(notification))
+        except SessionUnavailable:
+            raise
+        except Exception as error:  # noqa: BLE001 - classified: each message settles on its own
+            failure = classify(error)
+            if not failure.permanent:
+                return _retry_later([notification], failure.reason)
+            _mark_failed(notification, failure.reason)
+            return 1
+        _mark_sent(notification, trace_headers)
+    metrics.effect_outcome("mail", "done")
+    return 1
+
+
 def _deliver(claimed: list[Notification], session: SmtpSession, deadline: float) -> tuple[int, bool]:
     """Send the claimed notifications one by one; return (how many settled, whether to stop)."""
     settled = 0
@@ -158,21 +184,11 @@ def _deliver(claimed: list[Notification], session: SmtpSession, deadline: float)
             _release(claimed[index:])
             return settled, True
         try:
-            session.send(email_for(notification))
+            settled += _send_one(notification, session)
         except SessionUnavailable as error:
             # No session at all: this message and the rest of the claim wait alike.
             settled += _retry_later(claimed[index:], f"SMTP unavailable: {error}")
             return settled, True
-        except Exception as error:  # noqa: BLE001 - classified: each message settles on its own
-            failure = classify(error)
-            if failure.permanent:
-                _mark_failed(notification, failure.reason)
-                settled += 1
-            else:
-                settled += _retry_later([notification], failure.reason)
-            continue
-        _mark_sent(notification)
-        settled += 1
     return settled, False
 
 

@@ -3,12 +3,14 @@
 import pytest
 
 from common.events.models import InboxEvent
-from common.events.testing import dead_letters, published
+from common.events.testing import dead_letters, deliver_batch, make_event, published
+from notifications.handlers import HANDLERS
 from notifications.models import Notification
 from tests.events import (
     new_id,
     order_cancelled,
     order_confirmed,
+    order_confirmed_data,
     order_shipped,
     payment_refunded,
     send_due,
@@ -189,3 +191,20 @@ def test_smtp_down_keeps_the_mail_pending_and_sends_it_once_the_server_is_back(m
     notification.refresh_from_db()
     assert (notification.status, notification.attempts) == ("SENT", 2)
     assert len(published("notification-sent")) == 1
+
+
+def test_notification_sent_carries_the_correlation_id_and_trace_of_its_source_event(mailbox):
+    trace_id = "4bf92f3577b34da6a3ce929d0e0e4736"
+    event = make_event(
+        "order-confirmed",
+        order_confirmed_data(new_id(), new_id(), "tr@example.com"),
+        correlation_id="req-7",
+    )
+    event.headers["traceparent"] = f"00-{trace_id}-00f067aa0ba902b7-01"
+
+    deliver_batch(HANDLERS, [event])
+    send_due()
+
+    [sent] = published("notification-sent")
+    assert sent.correlation_id == "req-7"
+    assert sent.headers["traceparent"][3:35] == trace_id

@@ -17,6 +17,7 @@ failing for longer than PAYMENT_MAX_RETRY_SECONDS is parked (admin: filter and r
 
 import logging
 import time
+from collections import Counter
 from datetime import timedelta
 
 from django.conf import settings
@@ -26,6 +27,7 @@ from django.utils import timezone
 
 from common.backoff import backoff_seconds
 from common.events import Event, publish_many
+from common.observability import metrics, tracing
 from payments.models import Payment
 from payments.providers import payment_provider
 from payments.services import payment_completed_spec
@@ -53,7 +55,7 @@ def _claim(status: str) -> list[Payment]:
     return rows
 
 
-def _cause(payment: Payment) -> Event:
+def _cause(payment: Payment, trace_headers: dict) -> Event:
     """The event that asked for the call, as far as its consequences need it (correlation, trace)."""
     return Event(
         id="",
@@ -63,21 +65,26 @@ def _cause(payment: Payment) -> Event:
         key=payment.order_id,
         data={},
         correlation_id=payment.correlation_id,
-        context=dict(payment.trace_headers),
+        context=trace_headers,
     )
 
 
-def _call_each(rows: list[Payment], call) -> tuple[list, list, list]:
-    """Call the provider for each claimed row; return (results, failures, untried rows)."""
+def _call_each(rows: list[Payment], name: str, call) -> tuple[list, list, list]:
+    """Call the provider for each claimed row, each in the trace of the event that asked for it.
+
+    Return (results, failures, untried rows); a result is (payment, (answer, trace headers)).
+    """
     deadline = time.monotonic() + settings.PAYMENT_CLAIM_SECONDS / 2
     results, failures = [], []
     for index, payment in enumerate(rows):
         if time.monotonic() > deadline:
             return results, failures, rows[index:]
-        try:
-            results.append((payment, call(payment)))
-        except Exception as error:  # noqa: BLE001 - any provider error: retried for this payment only
-            failures.append((payment, f"{type(error).__name__}: {error}"))
+        with tracing.continue_trace(f"payment {name}", payment.trace_headers):
+            trace_headers = tracing.outgoing_trace_headers()
+            try:
+                results.append((payment, (call(payment), trace_headers)))
+            except Exception as error:  # noqa: BLE001 - any provider error: retried for this payment only
+                failures.append((payment, f"{type(error).__name__}: {error}"))
     return results, failures, []
 
 
@@ -117,7 +124,7 @@ OUTCOME_FIELDS = [
 ]
 
 
-def _settle(status: str, results: list, failures: list, untried: list, apply) -> int:
+def _settle(effect: str, status: str, results: list, failures: list, untried: list, apply) -> int:
     """Record a run's outcomes in one transaction; return how many payments were settled.
 
     The rows are read again under lock: a cancellation may have asked for a refund while
@@ -129,39 +136,55 @@ def _settle(status: str, results: list, failures: list, untried: list, apply) ->
         rows = Payment.objects.select_for_update().filter(id__in=ids, status=status).order_by("order_id")
         fresh = {p.id: p for p in rows}  # locked in the handlers' order: no deadlock with them
         events = []
-        for payment, result in results:
+        for payment, (result, trace_headers) in results:
             if payment.id in fresh:
-                events += apply(fresh[payment.id], result, now)
+                events += apply(fresh[payment.id], result, now, trace_headers)
         for payment, reason in failures:
             if payment.id in fresh:
                 _retry_or_park(fresh[payment.id], reason, now)
         Payment.objects.bulk_update(list(fresh.values()), OUTCOME_FIELDS)
         publish_many(events)
-        settled = sum(1 for p in fresh.values() if p.status != status or p.parked_at is not None)
         if untried:  # handed back, due now, their attempt not counted
             Payment.objects.filter(id__in=[p.id for p in untried], status=status).update(
                 next_attempt_at=now, attempts=F("attempts") - 1
             )
-    return settled
+    return _count(effect, status, list(fresh.values()))
 
 
-def _charged(payment: Payment, result, now) -> list[tuple]:
+def _count(effect: str, status: str, payments: list[Payment]) -> int:
+    """Count the committed outcomes (metrics); return how many payments were settled."""
+    outcomes = Counter(
+        "parked" if p.parked_at else "retried" if p.status == status else "done" for p in payments
+    )
+    for outcome, n in outcomes.items():
+        metrics.effect_outcome(effect, outcome, n)
+    for p in payments:
+        if p.status != status:
+            metrics.payment_processed(
+                "refunded" if effect == "refund" else "declined" if p.status == Status.FAILED else "succeeded"
+            )
+    return outcomes["parked"] + outcomes["done"]
+
+
+def _charged(payment: Payment, result, now, trace_headers: dict) -> list[tuple]:
     payment.status = Status.SUCCESS if result.succeeded else Status.FAILED
     payment.provider_reference = result.reference
     payment.failure_reason = "" if result.succeeded else (result.reason or "declined")
     payment.processed_at = now
     payment.next_attempt_at, payment.first_failed_at, payment.last_error = None, None, ""
-    events = [payment_completed_spec(payment, cause=_cause(payment))]
+    events = [payment_completed_spec(payment, cause=_cause(payment, trace_headers))]
+
     if result.succeeded and payment.refund_requested_at is not None:
         # The order was cancelled while the charge was in flight: refund it now.
         payment.status, payment.attempts, payment.next_attempt_at = Status.REFUND_PENDING, 0, now
     return events
 
 
-def _refunded(payment: Payment, result, now) -> list[tuple]:
+def _refunded(payment: Payment, result, now, trace_headers: dict) -> list[tuple]:
     if not result.succeeded:  # the provider answered, but no: retried like an error
         _retry_or_park(payment, f"refund refused: {result.reason or 'no reason given'}", now)
         return []
+
     payment.status, payment.refund_reference, payment.refunded_at = Status.REFUNDED, result.reference, now
     payment.next_attempt_at, payment.first_failed_at, payment.last_error = None, None, ""
     data = {
@@ -172,7 +195,7 @@ def _refunded(payment: Payment, result, now) -> list[tuple]:
         "refundedAt": now,
         "reason": payment.refund_reason,
     }
-    return [("payment-refunded", payment.order_id, data, _cause(payment))]
+    return [("payment-refunded", payment.order_id, data, _cause(payment, trace_headers))]
 
 
 def payment_process_due() -> int:
@@ -183,11 +206,12 @@ def payment_process_due() -> int:
     provider = payment_provider()
     results, failures, untried = _call_each(
         claimed,
+        "charge",
         lambda p: provider.charge(
             amount=p.amount, token=p.payment_method, idempotency_key=f"charge-{p.order_id}"
         ),
     )
-    return _settle(Status.PROCESSING, results, failures, untried, _charged)
+    return _settle("charge", Status.PROCESSING, results, failures, untried, _charged)
 
 
 def payment_refund_due() -> int:
@@ -198,11 +222,12 @@ def payment_refund_due() -> int:
     provider = payment_provider()
     results, failures, untried = _call_each(
         claimed,
+        "refund",
         lambda p: provider.refund(
             reference=p.provider_reference, amount=p.amount, idempotency_key=f"refund-{p.id}"
         ),
     )
-    return _settle(Status.REFUND_PENDING, results, failures, untried, _refunded)
+    return _settle("refund", Status.REFUND_PENDING, results, failures, untried, _refunded)
 
 
 EFFECTS = [payment_process_due, payment_refund_due]

@@ -46,15 +46,17 @@ def test_tok_visa_is_charged_after_the_commit_and_reported_successful():
     assert "reason" not in event.payload
 
 
-def test_payment_completed_carries_the_correlation_id_of_order_created():
-    order = order_created()
+def test_payment_completed_carries_the_correlation_id_and_trace_of_order_created():
+    order, trace_id = order_created(), "4bf92f3577b34da6a3ce929d0e0e4736"
     event = make_event("order-created", order, key=order["orderId"], correlation_id="req-42")
+    event.headers["traceparent"] = f"00-{trace_id}-00f067aa0ba902b7-01"
 
     deliver_batch(HANDLERS, [event])
     payment_process_due()
 
     [completed] = published("payment-completed")
     assert completed.correlation_id == "req-42"
+    assert completed.headers["traceparent"][3:35] == trace_id
 
 
 @pytest.mark.parametrize(
