@@ -107,6 +107,8 @@ def test_each_service_serves_its_metrics_on_its_own_port_and_the_gateway_does_no
     response = api.get("/metrics")
     assert response.status_code == 404
     assert "commercex_" not in response.text
+    excerpt = httpx.get(f"http://127.0.0.1:{ports['orders']}/metrics", timeout=10).text.splitlines()
+    print("\n".join(line for line in excerpt if line.startswith("commercex_") and "_bucket" not in line))
 
 
 # ---- a real Prometheus ------------------------------------------------------------------
