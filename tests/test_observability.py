@@ -274,3 +274,39 @@ def render(spans, root_parent: str) -> list[str]:
 
     walk(root_parent, 0)
     return lines
+
+
+def lag(port: int, topic: str) -> float:
+    text = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=10).text
+    for family in text_string_to_metric_families(text):
+        if family.name == "commercex_consumer_lag":
+            return sum(s.value for s in family.samples if s.labels.get("topic") == topic)
+    raise AssertionError("no commercex_consumer_lag in the scrape")
+
+
+@pytest.mark.disruptive
+def test_consumer_lag_counts_what_a_stopped_consumer_has_not_read(
+    system, api, admin, new_customer, place_order
+):
+    port = system.state()["service_ports"]["payments"]
+    consumer = next(
+        name
+        for name in system.children()
+        if name.startswith("payments-") and name != "payments-web" and name != "payments-relay"
+    )
+    product = api.post(
+        "/api/products/",
+        json={"name": f"lag {uuid.uuid4().hex[:8]}", "price": "3.00", "stock": 10},
+        headers=admin["headers"],
+    ).json()
+    wait_until(lambda: api.get(f"/api/inventory/{product['id']}/").status_code == 200, timeout=10)
+    wait_until(lambda: lag(port, "order-created") == 0, timeout=20, interval=0.5, message="no lag to start")
+    system.ctl("stop", consumer)
+    try:
+        customer = new_customer()
+        for _ in range(3):
+            assert place_order(customer, [(product, 1)]).status_code == 201
+        wait_until(lambda: lag(port, "order-created") >= 1, timeout=20, interval=0.5, message="lag to show")
+    finally:
+        system.ctl("start", consumer)
+    wait_until(lambda: lag(port, "order-created") == 0, timeout=60, interval=0.5, message="lag back to 0")
