@@ -12,6 +12,7 @@ TEMPLATE = ROOT / "gateway" / "commercex.conf.template"
 DEFAULT_GATEWAY_PORT = 8000
 DEFAULT_GATEWAY_RATE = "100r/s"
 DEFAULT_GATEWAY_BURST = "200"
+DEFAULT_GATEWAY_CONNECTIONS = "64"
 
 _PLACEHOLDER = re.compile(r"\$\{([A-Z_]+)\}")
 
@@ -50,11 +51,15 @@ def gateway_values(*, ports: dict[str, int], access_log: Path, env: dict | None 
     env = os.environ if env is None else env
     rate_limit_off = env.get("RATE_LIMIT", "").strip().lower() == "off"
     gateway_rate = env.get("GATEWAY_RATE_LIMIT", DEFAULT_GATEWAY_RATE).strip()
+    connections = str(env.get("GATEWAY_CONN_LIMIT") or DEFAULT_GATEWAY_CONNECTIONS).strip()
     values = {
         "GATEWAY_PORT": str(env.get("GATEWAY_PORT") or DEFAULT_GATEWAY_PORT),
         "GATEWAY_RATE_LIMIT": "off" if rate_limit_off or gateway_rate.lower() == "off" else "on",
         "GATEWAY_RATE": DEFAULT_GATEWAY_RATE if gateway_rate.lower() == "off" else gateway_rate,
         "GATEWAY_BURST": str(env.get("GATEWAY_RATE_BURST") or DEFAULT_GATEWAY_BURST),
+        # Requests one client IP may have in flight at once (nginx limit_conn); off disables.
+        "GATEWAY_CONN_LIMIT": "off" if rate_limit_off or connections.lower() == "off" else "on",
+        "GATEWAY_CONNECTIONS": DEFAULT_GATEWAY_CONNECTIONS if connections.lower() == "off" else connections,
         "GATEWAY_ACCESS_LOG": str(access_log),
     }
     for service in SERVICES:

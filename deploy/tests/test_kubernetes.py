@@ -75,7 +75,7 @@ def test_web_process_is_probed_on_its_health_endpoint_scaled_and_protected(rende
     allowed_hosts = config_env()["DJANGO_ALLOWED_HOSTS"].split(",")
     for probe in ("startupProbe", "readinessProbe", "livenessProbe"):
         check = container[probe]["httpGet"]
-        assert check["path"] == f"/api/{service}/health", probe
+        assert check["path"] == "/health", probe
         assert check["port"] == "http"
         host = {header["name"]: header["value"] for header in check["httpHeaders"]}["Host"]
         assert host in allowed_hosts, f"{probe} Host {host} is refused by DJANGO_ALLOWED_HOSTS"

@@ -2,18 +2,35 @@
 
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from users.models import User
 
-# AUTH_PASSWORD_VALIDATORS' MinimumLengthValidator (8), stated here so the schema says it too.
+# AUTH_PASSWORD_VALIDATORS' MinimumLengthValidator, checked by the field too (and documented).
 PASSWORD_MIN_LENGTH = 8
+
+
+@extend_schema_field(
+    {
+        "type": "string",
+        "writeOnly": True,
+        "minLength": PASSWORD_MIN_LENGTH,
+        "maxLength": 128,
+        # Not all digits, no NUL character.
+        "pattern": r"^[^\u0000]*[^\d\u0000][^\u0000]*$",
+        "description": "Checked by AUTH_PASSWORD_VALIDATORS: at least 8 characters, not entirely "
+        "numeric, not a common password, not too similar to the name or email.",
+    }
+)
+class NewPasswordField(serializers.CharField):
+    """A new account's password; the schema states what the password validators check."""
 
 
 class RegisterInputSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=150)
     email = serializers.EmailField(max_length=254)
-    password = serializers.CharField(
+    password = NewPasswordField(
         min_length=PASSWORD_MIN_LENGTH, max_length=128, write_only=True, trim_whitespace=False
     )
 

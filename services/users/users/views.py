@@ -22,6 +22,15 @@ from users.serializers import (
 
 JWKS_MAX_AGE_SECONDS = 300
 
+# OpenAPI links: a token pair's refresh token is what POST /api/auth/refresh takes.
+_REFRESH_LINK = {
+    "refresh": {
+        "operationId": "auth_refresh_create",
+        "requestBody": {"refresh": "$response.body#/refresh"},
+        "description": "Swap the refresh token of this answer for a new pair.",
+    }
+}
+
 
 def _auth_response(user, *, status_code: int) -> Response:
     data = {**UserOutputSerializer(user).data, **services.session_start(user=user)}
@@ -29,6 +38,8 @@ def _auth_response(user, *, status_code: int) -> Response:
 
 
 class RegisterView(PublicEndpointMixin, APIView):
+    openapi_links = {"POST": {"201": _REFRESH_LINK}}
+
     @extend_schema(request=RegisterInputSerializer, responses={201: AuthOutputSerializer})
     def post(self, request):
         serializer = RegisterInputSerializer(data=request.data)
@@ -39,6 +50,8 @@ class RegisterView(PublicEndpointMixin, APIView):
 
 class LoginView(PublicEndpointMixin, APIView):
     """Log in: a new session, whose first token pair is returned."""
+
+    openapi_links = {"POST": {"200": _REFRESH_LINK}}
 
     @extend_schema(
         request=LoginInputSerializer, responses={200: AuthOutputSerializer, 401: ErrorDetailSerializer}
@@ -52,6 +65,8 @@ class LoginView(PublicEndpointMixin, APIView):
 
 class RefreshView(PublicEndpointMixin, APIView):
     """Swap a session's newest refresh token for a new pair; a reused one revokes the session."""
+
+    openapi_links = {"POST": {"200": _REFRESH_LINK}}
 
     @extend_schema(
         request=RefreshInputSerializer,
@@ -78,7 +93,7 @@ class ProfileView(APIView):
 class JWKSView(PublicEndpointMixin, APIView):
     """The public keys access tokens may be signed with (a token's `kid` names one)."""
 
-    @extend_schema(responses={200: JWKSetOutputSerializer})
+    @extend_schema(operation_id="auth_jwks", responses={200: JWKSetOutputSerializer})
     def get(self, request):
         response = Response(JWKSetOutputSerializer(jwks()).data)
         response["Cache-Control"] = f"public, max-age={JWKS_MAX_AGE_SECONDS}"
