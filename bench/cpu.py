@@ -1,49 +1,36 @@
-"""CPU time per part of the running system, from /proc: where a scenario's CPU went.
+"""CPU time per part of the running system (psutil): where a scenario's CPU went.
 
 Every child of `up` runs in its own process group (gunicorn's workers and nginx's too), so
 its CPU is the sum over the processes of that group. PostgreSQL and Redis are counted by
-process name; `machine` is the whole machine (other work on it included) from /proc/stat.
+process name; `machine` is the whole machine (other work on it included).
 """
 
 import os
 import time
-from pathlib import Path
 
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+import psutil
+
+from stack import procs
+
 SHARED_SERVERS = {"postgres": "postgresql", "redis-server": "redis"}
 
 
-def _processes():
-    """Yield (pid, process group, command name, CPU seconds) of every process."""
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        name = stat[stat.index("(") + 1 : stat.rindex(")")]
-        fields = stat[stat.rindex(")") + 2 :].split()
-        # fields[0] is field 3 (state): pgrp is field 5, utime 14, stime 15.
-        yield int(entry.name), int(fields[2]), name, (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
-
-
-def _machine_busy_seconds() -> float:
-    values = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    idle = values[3] + (values[4] if len(values) > 4 else 0)
-    return (sum(values[:8]) - idle) / CLOCK_TICKS
+def _cpu_seconds(process: psutil.Process) -> float:
+    times = process.cpu_times()
+    return times.user + times.system
 
 
 def snapshot(children: dict[str, int]) -> dict[str, float]:
     """Return CPU seconds used so far by each child (by its process group) and shared server."""
-    groups = {pid: name for name, pid in children.items() if pid}
-    totals = dict.fromkeys([*children, *SHARED_SERVERS.values()], 0.0)
-    for _pid, group, name, seconds in _processes():
-        if group in groups:
-            totals[groups[group]] += seconds
-        elif name in SHARED_SERVERS:
-            totals[SHARED_SERVERS[name]] += seconds
-    totals["machine"] = _machine_busy_seconds()
+    groups = procs.groups()
+    totals = {name: procs.group_total(groups.get(pid, []), _cpu_seconds) for name, pid in children.items()}
+    for name in SHARED_SERVERS.values():
+        totals[name] = 0.0
+    for process in psutil.process_iter(["name"]):
+        if process.info["name"] in SHARED_SERVERS:
+            totals[SHARED_SERVERS[process.info["name"]]] += procs.group_total([process], _cpu_seconds)
+    machine = psutil.cpu_times()
+    totals["machine"] = sum(machine) - machine.idle - getattr(machine, "iowait", 0.0)
     own = os.times()
     # This process (the load generator) and the tools it waited for (wrk, probes).
     totals["bench"] = own.user + own.system + own.children_user + own.children_system

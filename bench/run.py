@@ -53,7 +53,7 @@ def run_bench(*, quick: bool) -> int:
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     status = 0
     try:
-        say(f"starting the system (`manage_all.py up`, gateway :{system.gateway_port}, log {system.log}) ...")
+        say(f"starting the system (`manage_all.py up`, gateway {system.gateway_url}, log {system.log}) ...")
         system.start()
         say(f"system up; broker {system.env['KAFKA_BOOTSTRAP_SERVERS']}, redis {system.env['REDIS_URL']}")
         os.environ.setdefault("COMMERCEX_KAFKA_PROFILE", system.env.get("COMMERCEX_KAFKA_PROFILE", "tansu"))
@@ -269,3 +269,7 @@ def _event_rows(found: dict, ceiling) -> list[str]:
         f"| {_n(found['events_per_s'], 'events/s')} | {_ms(found.get('latency_p50_ms'))} "
         f"| p95 {_ms(found.get('latency_p95_ms'))} | {label} | {_ratio(found['events_per_s'], value)} |"
     ]
+
+
+if __name__ == "__main__":
+    sys.exit(run_bench(quick="--quick" in sys.argv[1:]))

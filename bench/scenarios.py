@@ -26,6 +26,7 @@ import httpx
 
 from bench import loadgen
 from bench.system import ADMIN_EMAIL, BENCH_VAR, BenchSystem, SystemFailed
+from stack import ledger
 
 HERE = Path(__file__).resolve().parent
 PRODUCTS = 200
@@ -98,7 +99,7 @@ def prepare(system: BenchSystem, plan: Plan, say) -> Fixture:
         say("set-up: waiting until orders and inventory know the products (first saga round) ...")
         warm_ids = _place_until_known(client, tokens[0], products)
     answer = system.django_script("orders", HERE / "orders_probe.py", {"ids": warm_ids, "grace": 60})
-    if answer["lost"]:
+    if ledger.from_counts("warm-up", answer["statuses"]).lost:
         raise SystemFailed(f"warm-up orders did not complete: {answer['statuses']}")
     say(f"set-up: seeding {plan.seeded_products} catalogue rows for cache-miss reads ...")
     read_products = system.django_script(
@@ -231,6 +232,7 @@ def saga_at(system: BenchSystem, fixture: Fixture, *, rate: float, seconds: floa
         "orders", HERE / "orders_probe.py", {"ids": load.accepted_ids, "grace": grace}
     )
     lag = outcome["last_final_at"] - sent_until if outcome["last_final_at"] else None
+    book = ledger.from_counts(f"saga at {rate:g}/s", outcome["statuses"])
     return {
         "cpu_ms_per_order": system.cpu.per_unit(started, len(load.accepted_ids)),
         "offered_rate": rate,
@@ -243,7 +245,8 @@ def saga_at(system: BenchSystem, fixture: Fixture, *, rate: float, seconds: floa
         "rejected": load.failures,
         "confirmed": outcome["confirmed"],
         "statuses": outcome["statuses"],
-        "lost": outcome["lost"],
+        "final": book.final,
+        "lost": book.lost,
         "post_p50_ms": _round(loadgen.percentile(load.latencies_ms, 0.50)),
         "post_p99_ms": _round(loadgen.percentile(load.latencies_ms, 0.99)),
         "pending_to_confirmed_p50_ms": _round(outcome["pending_to_confirmed_p50_ms"]),

