@@ -36,7 +36,7 @@ def _value(any_value):
 
 
 class OtlpReceiver:
-    def __init__(self) -> None:
+    def __init__(self, port: int = 0) -> None:
         self.spans: list[Span] = []
         self.requests = 0
         self._lock = threading.Lock()
@@ -63,7 +63,7 @@ class OtlpReceiver:
             def log_message(self, *args):
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.thread = threading.Thread(target=self.server.serve_forever, name="otlp-receiver", daemon=True)
 
     @property
@@ -106,3 +106,32 @@ class OtlpReceiver:
     def stop(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+def main() -> None:
+    """Run the receiver alone, e.g. for `manage_all.py bench` with tracing on:
+
+    .venv/bin/python tests/otlp.py --port 4318 &
+    OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:4318 python3 manage_all.py bench --quick
+    """
+    import argparse
+    import time
+
+    parser = argparse.ArgumentParser(description="an OTLP/HTTP trace receiver that counts spans")
+    parser.add_argument("--port", type=int, default=4318)
+    args = parser.parse_args()
+    receiver = OtlpReceiver(port=args.port)
+    receiver.start()
+    print(f"OTLP/HTTP receiver on {receiver.endpoint}", flush=True)
+    try:
+        while True:
+            time.sleep(10)
+            print(f"{len(receiver.spans)} spans in {receiver.requests} requests", flush=True)
+            with receiver._lock:
+                receiver.spans.clear()  # count, do not hoard
+    except KeyboardInterrupt:
+        receiver.stop()
+
+
+if __name__ == "__main__":
+    main()
