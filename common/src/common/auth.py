@@ -61,15 +61,6 @@ def is_admin(user) -> bool:
     )
 
 
-class IsAdminRole(BasePermission):
-    """Allow only callers whose token carries the `admin` role."""
-
-    message = "Only an admin may do this."
-
-    def has_permission(self, request, view):
-        return is_admin(request.user)
-
-
 class IsAdminOrReadOnly(BasePermission):
     """Let anyone read; only an admin write (anonymous writes get 401, customers 403)."""
 
@@ -79,13 +70,6 @@ class IsAdminOrReadOnly(BasePermission):
         if request.method in SAFE_METHODS:
             return True
         return is_admin(request.user)
-
-
-class IsOwnerOrAdmin(BasePermission):
-    """Allow an object to its owner (`obj.user_id`) or an admin."""
-
-    def has_object_permission(self, request, view, obj):
-        return is_admin(request.user) or str(getattr(obj, "user_id", "")) == str(request.user.id)
 
 
 class PublicEndpointMixin:

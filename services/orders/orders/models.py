@@ -34,8 +34,6 @@ class Order(models.Model):
         OUT_OF_STOCK = "out_of_stock"
         CUSTOMER_REQUEST = "customer_request"
 
-    FINAL_STATUSES = (Status.SHIPPED, Status.CANCELLED)
-
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user_id = models.CharField(max_length=64, db_index=True)
     user_email = models.CharField(max_length=254, blank=True, default="")
