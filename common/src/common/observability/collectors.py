@@ -19,9 +19,13 @@ import time
 from prometheus_client.core import GaugeMetricFamily
 
 logger = logging.getLogger(__name__)
+_kafka_logger = logging.getLogger("common.observability.kafka")
 
 BROKER_TIMEOUT_SECONDS = 2.0
 CACHE_SECONDS = 1.0
+# After the broker failed to answer, scrapes leave the lag out for this long instead of
+# each waiting for it (and logging it) again.
+BROKER_RETRY_SECONDS = 15.0
 
 
 def _outbox_families() -> list:
@@ -71,7 +75,8 @@ class _Broker:
         from common.events import config
 
         if self.pid != os.getpid():
-            self.admin = AdminClient(config.admin_config())
+            # librdkafka's own log lines go through logging (JSON), not straight to stderr.
+            self.admin = AdminClient({**config.admin_config(), "logger": _kafka_logger})
             self.pid = os.getpid()
         return self.admin
 
@@ -117,6 +122,7 @@ class StateCollector:
 
     def __init__(self) -> None:
         self._lag: tuple[float, dict[str, int]] | None = None
+        self._broker_failed_at = -BROKER_RETRY_SECONDS
 
     def _lag_family(self):
         from common.events import config
@@ -126,8 +132,14 @@ class StateCollector:
             return None
         now = time.monotonic()
         with _broker.lock:
+            if now - self._broker_failed_at < BROKER_RETRY_SECONDS:
+                return None
             if self._lag is None or now - self._lag[0] > CACHE_SECONDS:
-                self._lag = (now, consumer_lag(topics, config.group_id()))
+                try:
+                    self._lag = (now, consumer_lag(topics, config.group_id()))
+                except Exception:
+                    self._broker_failed_at = now
+                    raise
             lag = self._lag[1]
         family = GaugeMetricFamily(
             "commercex_consumer_lag",
