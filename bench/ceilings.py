@@ -21,11 +21,11 @@ import sys
 import time
 import uuid
 from pathlib import Path
-from urllib.parse import urlparse, urlunparse
+from urllib.parse import urlparse
 
 from bench import loadgen
 from bench.system import BENCH_VAR
-from stack import gateway, procs
+from stack import gateway, procs, system
 from stack.registry import ROOT, existing_services
 
 CEILING_VAR = BENCH_VAR / "ceilings"
@@ -179,14 +179,9 @@ def database_insert(*, quick: bool) -> dict:
     if url is None:
         return _sqlite_insert(seconds=seconds)
     import psycopg
-    from psycopg import sql
 
-    parsed = urlparse(url)
-    name = f"commercex_bench_ceiling_{uuid.uuid4().hex[:8]}"
-    maintenance = urlunparse(parsed._replace(path="/postgres"))
-    scratch = urlunparse(parsed._replace(path=f"/{name}"))
-    with psycopg.connect(maintenance, autocommit=True) as connection:
-        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    scratch = system.own_database_url(url, label=f"bench_ceiling_{uuid.uuid4().hex[:8]}")
+    system.recreate_postgres_database(scratch)
     try:
         with psycopg.connect(scratch, autocommit=True) as connection:
             connection.execute("CREATE TABLE ceiling (id bigserial PRIMARY KEY, body text NOT NULL)")
@@ -224,10 +219,7 @@ def database_insert(*, quick: bool) -> dict:
             "how": "PostgreSQL, psycopg loop, one connection, autocommit (pgbench not installed)",
         }
     finally:
-        with psycopg.connect(maintenance, autocommit=True) as connection:
-            connection.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
+        system.recreate_postgres_database(scratch, create=False)
 
 
 def _sqlite_insert(*, seconds: float) -> dict:
@@ -257,9 +249,59 @@ def _sqlite_insert(*, seconds: float) -> dict:
     }
 
 
+def _produce(bootstrap: str, topic: str, count: int) -> float:
+    """Send `count` messages as the relay does (idempotent, acks=all); return messages/s."""
+    from confluent_kafka import Producer
+
+    settings = {"enable.idempotence": True, "acks": "all", "linger.ms": 2, "message.timeout.ms": 30000}
+    producer = Producer({"bootstrap.servers": bootstrap, **settings})
+    payload = b"x" * MESSAGE_BYTES
+    started = time.perf_counter()
+    for index in range(count):
+        while True:
+            try:
+                producer.produce(topic, payload, key=str(index % 1000).encode())
+                break
+            except BufferError:
+                producer.poll(0.01)
+        producer.poll(0)
+    if producer.flush(60) != 0:
+        raise RuntimeError("broker ceiling: messages left unsent")
+    return count / (time.perf_counter() - started)
+
+
+def _consume(bootstrap: str, topic: str, group: str, count: int) -> tuple[float, int]:
+    """Read the topic from the start in a new group; return messages/s (from the assignment on), count."""
+    from confluent_kafka import Consumer
+
+    timeouts = {"session.timeout.ms": 2000, "heartbeat.interval.ms": 400} if _tansu() else {}
+    consumer = Consumer(
+        {
+            "bootstrap.servers": bootstrap,
+            "group.id": group,
+            "auto.offset.reset": "earliest",
+            "enable.auto.commit": False,
+            "session.timeout.ms": 10000,
+            "heartbeat.interval.ms": 3000,
+            "fetch.wait.max.ms": 50,
+            **timeouts,
+        }
+    )
+    assigned_at: list[float] = []
+    consumer.subscribe(
+        [topic], on_assign=lambda _consumer, _partitions: assigned_at.append(time.perf_counter())
+    )
+    seen, deadline = 0, time.monotonic() + 120
+    while seen < count and time.monotonic() < deadline:
+        messages = consumer.consume(num_messages=10_000, timeout=0.5)
+        seen += sum(message.error() is None for message in messages)
+    consumed = seen / (time.perf_counter() - assigned_at[0]) if assigned_at else 0.0
+    consumer.close()
+    return consumed, seen
+
+
 def broker_messages(bootstrap: str, *, quick: bool) -> dict:
     """Produce then consume 200-byte messages on a scratch topic; return both rates."""
-    from confluent_kafka import Consumer, Producer
     from confluent_kafka.admin import AdminClient, NewTopic
 
     count = 50_000 if quick else 200_000
@@ -267,52 +309,9 @@ def broker_messages(bootstrap: str, *, quick: bool) -> dict:
     group = f"{topic}-group"
     admin = AdminClient({"bootstrap.servers": bootstrap})
     admin.create_topics([NewTopic(topic, num_partitions=6, replication_factor=1)])[topic].result(30)
-    payload = b"x" * MESSAGE_BYTES
-    producer = Producer(
-        {
-            "bootstrap.servers": bootstrap,
-            "enable.idempotence": True,
-            "acks": "all",
-            "linger.ms": 2,
-            "message.timeout.ms": 30000,
-        }
-    )
     try:
-        started = time.perf_counter()
-        for index in range(count):
-            while True:
-                try:
-                    producer.produce(topic, payload, key=str(index % 1000).encode())
-                    break
-                except BufferError:
-                    producer.poll(0.01)
-            producer.poll(0)
-        if producer.flush(60) != 0:
-            raise RuntimeError("broker ceiling: messages left unsent")
-        produced = count / (time.perf_counter() - started)
-
-        consumer = Consumer(
-            {
-                "bootstrap.servers": bootstrap,
-                "group.id": group,
-                "auto.offset.reset": "earliest",
-                "enable.auto.commit": False,
-                "session.timeout.ms": 2000 if _tansu() else 10000,
-                "heartbeat.interval.ms": 400 if _tansu() else 3000,
-                "fetch.wait.max.ms": 50,
-            }
-        )
-        assigned_at: list[float] = []
-        consumer.subscribe(
-            [topic], on_assign=lambda consumer, partitions: assigned_at.append(time.perf_counter())
-        )
-        seen, deadline = 0, time.monotonic() + 120
-        while seen < count and time.monotonic() < deadline:
-            seen += sum(
-                message.error() is None for message in consumer.consume(num_messages=10_000, timeout=0.5)
-            )
-        consumed = seen / (time.perf_counter() - assigned_at[0]) if assigned_at else 0.0
-        consumer.close()
+        produced = _produce(bootstrap, topic, count)
+        consumed, seen = _consume(bootstrap, topic, group, count)
     finally:
         with contextlib.suppress(Exception):
             admin.delete_topics([topic])[topic].result(10)

@@ -31,6 +31,7 @@ TESTS = ROOT / "common" / "tests"
 sys.path[:0] = [str(ROOT), str(TESTS)]
 
 from stack import broker, procs  # noqa: E402
+from stack.system import own_database_url, recreate_postgres_database  # noqa: E402
 
 DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432"
 
@@ -64,23 +65,7 @@ def consumer_role(expected: int) -> None:
     print(json.dumps(handled), flush=True)
 
 
-def create_database(url: str) -> None:
-    import psycopg
-
-    base, name = url.rsplit("/", 1)
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-
-
-def drop_database(url: str) -> None:
-    import psycopg
-
-    base, name = url.rsplit("/", 1)
-    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def main() -> None:
+def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=5000)
     parser.add_argument("--per-tx", type=int, default=1, help="events recorded per transaction")
@@ -95,122 +80,114 @@ def main() -> None:
     parser.add_argument("--database-url", help="an existing database to use (default: a fresh one)")
     parser.add_argument("--role", default="main", help=argparse.SUPPRESS)
     parser.add_argument("--expected", type=int, default=0, help=argparse.SUPPRESS)
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def record(args, transaction, publish) -> tuple[dict[str, float], float, float]:
+    """Publish the events (per_tx per transaction, at `rate`); return commit times, start and end."""
+    committed: dict[str, float] = {}
+    began = time.time()
+    for index in range(-(-args.events // args.per_tx)):
+        if args.rate and (delay := began + index / args.rate - time.time()) > 0:
+            time.sleep(delay)
+        with transaction.atomic():
+            numbers = range(index * args.per_tx, min(args.events, (index + 1) * args.per_tx))
+            data = {"name": "bench", "amount": 1}
+            rows = [publish(event_type="widget-counted", key=f"k{n % 64}", data=data) for n in numbers]
+        committed.update(dict.fromkeys((str(row.event_id) for row in rows), time.time()))
+    return committed, began, time.time()
+
+
+def report(args, committed: dict, handled: dict, began: float, published: float, relay_started: float):
+    latencies = sorted(handled[e] - committed[e] for e in committed if e in handled)
+    if len(latencies) < len(committed):
+        print(f"only {len(latencies)} of {len(committed)} events handled")
+        return
+    last = max(handled.values())
+    print(f"events:                {args.events} ({args.per_tx} per transaction)")
+    print(f"recorded (publish):    {args.events / (published - began):8.0f} events/s")
+    if args.backlog:
+        print(
+            f"relay start -> handled:{args.events / (last - relay_started):8.0f} events/s (a backlog drained)"
+        )
+        return
+    print(f"commit -> handled:     {args.events / (last - min(committed.values())):8.0f} events/s end to end")
+    print(f"latency median:        {statistics.median(latencies) * 1000:8.1f} ms")
+    p95, worst = latencies[int(len(latencies) * 0.95) - 1] * 1000, latencies[-1] * 1000
+    print(f"latency p95 / max:     {p95:8.1f} ms / {worst:.1f} ms")
+
+
+def run(args, env: dict, work: Path, started: list) -> None:
+    """Migrate, start the consumer (and the relay), record, and report; `started` collects processes."""
+    os.environ.update(env)
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import transaction
+
+    from common.events import publish
+    from common.events.models import InboxEvent, OutboxEvent
+
+    call_command("migrate", verbosity=0)
+    OutboxEvent.objects.all().delete()
+    InboxEvent.objects.all().delete()
+    command = [sys.executable, __file__, "--role", "consumer", "--expected", str(args.events)]
+    log = open(work / "consumer.log", "wb")  # noqa: SIM115 (the consumer's stderr while it runs)
+    consumer = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=log, text=True)
+    started.append(consumer)
+    if consumer.stdout.readline().strip() != "ready":
+        raise RuntimeError(f"consumer failed: see {work}/consumer.log")
+    relay = [sys.executable, "-m", "django", "relay"]
+    if not args.backlog:
+        started.append(procs.start(relay, log=work / "relay.log", env=env, cwd=TESTS))
+        time.sleep(1.0)
+    committed, began, published = record(args, transaction, publish)
+    relay_started = time.time()
+    if args.backlog:  # its start-up (Django, topics) counts against it
+        started.append(procs.start(relay, log=work / "relay.log", env=env, cwd=TESTS))
+    handled = json.loads(consumer.stdout.readline() or "{}")
+    consumer.wait(30)
+    report(args, committed, handled, began, published, relay_started)
+
+
+def main() -> None:
+    args = parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "testsvc.settings")
     if args.role == "consumer":
         consumer_role(args.expected)
         return
-
     work = Path(tempfile.mkdtemp(prefix="bench-events-"))
-    tansu = relay = consumer = None
     server = os.environ.get("BENCH_POSTGRES_URL", DEFAULT_SERVER)
-    created_db = not args.database_url
-    args.database_url = args.database_url or f"{server}/commercex_bench_events_{uuid.uuid4().hex[:8]}"
-    if created_db:
-        create_database(args.database_url)
-    env = dict(os.environ)
-    env.update(
-        TESTSVC_DATABASE_URL=args.database_url,
-        PYTHONPATH=os.pathsep.join([str(TESTS), env.get("PYTHONPATH", "")]),
-        KAFKA_TOPIC_PREFIX=f"bench{uuid.uuid4().hex[:8]}.",
-        KAFKA_GROUP_ID=f"bench-{uuid.uuid4().hex[:8]}",
-        LOG_LEVEL="WARNING",
+    fresh = (
+        None if args.database_url else own_database_url(server, label=f"bench_events_{uuid.uuid4().hex[:8]}")
     )
+    if fresh:
+        recreate_postgres_database(fresh)
+    env = {**os.environ, "TESTSVC_DATABASE_URL": args.database_url or fresh, "LOG_LEVEL": "WARNING"}
+    env.update(PYTHONPATH=os.pathsep.join([str(TESTS), env.get("PYTHONPATH", "")]))
+    env.update(
+        KAFKA_TOPIC_PREFIX=f"bench{uuid.uuid4().hex[:8]}.", KAFKA_GROUP_ID=f"bench-{uuid.uuid4().hex[:8]}"
+    )
+    started: list[subprocess.Popen] = []
+    tansu = None
     try:
         if not env.get("KAFKA_BOOTSTRAP_SERVERS"):
             port = procs.free_port()
             tansu = broker.start_tansu(port=port, log=work / "tansu.log")
-            env["KAFKA_BOOTSTRAP_SERVERS"] = f"127.0.0.1:{port}"
-            env.setdefault("COMMERCEX_KAFKA_PROFILE", "tansu")
-        os.environ.update(env)
-        import django
-
-        django.setup()
-        from django.core.management import call_command
-        from django.db import transaction
-
-        from common.events import publish
-        from common.events.models import InboxEvent, OutboxEvent
-
-        call_command("migrate", verbosity=0)
-        OutboxEvent.objects.all().delete()
-        InboxEvent.objects.all().delete()
-
-        consumer = subprocess.Popen(
-            [sys.executable, __file__, "--role", "consumer", "--expected", str(args.events)],
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=open(work / "consumer.log", "wb"),  # noqa: SIM115
-            text=True,
-        )
-        assert consumer.stdout.readline().strip() == "ready", f"consumer failed: see {work}/consumer.log"
-
-        def start_relay():
-            return procs.start(
-                [sys.executable, "-m", "django", "relay"], log=work / "relay.log", env=env, cwd=TESTS
-            )
-
-        if not args.backlog:
-            relay = start_relay()
-            time.sleep(1.0)
-
-        committed: dict[str, float] = {}
-        transactions = -(-args.events // args.per_tx)
-        began = time.time()
-        for index in range(transactions):
-            if args.rate:
-                delay = began + index / args.rate - time.time()
-                if delay > 0:
-                    time.sleep(delay)
-            with transaction.atomic():
-                rows = [
-                    publish(
-                        event_type="widget-counted", key=f"k{n % 64}", data={"name": "bench", "amount": 1}
-                    )
-                    for n in range(index * args.per_tx, min(args.events, (index + 1) * args.per_tx))
-                ]
-            now = time.time()
-            for row in rows:
-                committed[str(row.event_id)] = now
-        published = time.time()
-        if args.backlog:
-            relay = start_relay()  # its start-up (Django, topics) counts against it
-            first = time.time()
-
-        handled = json.loads(consumer.stdout.readline() or "{}")
-        consumer.wait(30)
-        latencies = sorted(
-            handled[event_id] - committed[event_id] for event_id in committed if event_id in handled
-        )
-        if len(latencies) < len(committed):
-            print(f"only {len(latencies)} of {len(committed)} events handled; see {work}")
-            return
-        last = max(handled.values())
-        print(f"events:                {args.events} ({args.per_tx} per transaction)")
-        print(f"recorded (publish):    {args.events / (published - began):8.0f} events/s")
-        if args.backlog:
-            print(f"relay start -> handled:{args.events / (last - first):8.0f} events/s (a backlog drained)")
-            return
-        first = min(committed.values())
-        print(f"commit -> handled:     {args.events / (last - first):8.0f} events/s end to end")
-        print(f"latency median:        {statistics.median(latencies) * 1000:8.1f} ms")
-        print(
-            f"latency p95 / max:     {latencies[int(len(latencies) * 0.95) - 1] * 1000:8.1f} ms / "
-            f"{latencies[-1] * 1000:.1f} ms"
-        )
+            env.update(KAFKA_BOOTSTRAP_SERVERS=f"127.0.0.1:{port}", COMMERCEX_KAFKA_PROFILE="tansu")
+        run(args, env, work, started)
     finally:
-        for process in (consumer, relay):
-            if process is not None and process.poll() is None:
-                process.terminate()
-                process.wait(10)
+        for process in started:
+            procs.stop(process)
         if tansu is not None:
             broker.stop_tansu(tansu)
         if "django.db" in sys.modules:
             from django.db import connections
 
             connections.close_all()
-        if created_db:
-            drop_database(args.database_url)
+        if fresh:
+            recreate_postgres_database(fresh, create=False)
 
 
 if __name__ == "__main__":

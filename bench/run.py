@@ -32,10 +32,8 @@ def commit() -> str:
     return f"{head}{'+dirty' if git('status', '--porcelain', '--untracked-files=no') else ''}"
 
 
-def run_bench(*, quick: bool) -> int:
-    plan = scenarios.Plan(quick=quick)
-    started = time.monotonic()
-    report: dict = {
+def new_report(quick: bool) -> dict:
+    return {
         "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "mode": "quick" if quick else "full",
         "machine": {
@@ -48,6 +46,36 @@ def run_bench(*, quick: bool) -> int:
         "ceilings": {},
         "scenarios": {},
     }
+
+
+def run_scenarios(system: BenchSystem, plan, results: dict) -> None:
+    """Run each scenario (or those in BENCH_ONLY); a broken one is reported, the others still run."""
+    fixture = scenarios.prepare(system, plan, say)
+    steps = {
+        "reads": lambda: scenarios.reads(system, fixture, plan, say),
+        "placement": lambda: scenarios.placement(system, fixture, plan, say),
+        "saga": lambda: scenarios.saga_fixed_rates(system, fixture, plan, say),
+        "saga_max": lambda: scenarios.saga_max_rate(system, fixture, plan, say),
+        "events": lambda: scenarios.event_backbone(system, plan, ceilings.postgres_url(), say),
+    }
+    only = [name for name in os.environ.get("BENCH_ONLY", "").split(",") if name]
+    for name, step in steps.items():
+        if only and name not in only:
+            continue
+        try:
+            results[name] = step()
+        except SystemFailed:
+            raise
+        except Exception as error:  # noqa: BLE001 - report a broken scenario, run the others
+            say(f"scenario {name} failed:\n{traceback.format_exc()}")
+            results[name] = {"error": f"{type(error).__name__}: {error}"[:500]}
+        system.check_alive()
+
+
+def run_bench(*, quick: bool) -> int:
+    plan = scenarios.Plan(quick=quick)
+    started = time.monotonic()
+    report = new_report(quick)
     system = BenchSystem()
     # SIGTERM stops the benchmark like Ctrl-C does: through `finally`, which stops the system.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
@@ -63,28 +91,9 @@ def run_bench(*, quick: bool) -> int:
             bootstrap=system.env["KAFKA_BOOTSTRAP_SERVERS"],
             say=say,
         )
-        fixture = scenarios.prepare(system, plan, say)
-        report["idle_cpu_percent_of_a_core"] = system.idle_cpu_percent
         results = report["scenarios"]
-        steps = {
-            "reads": lambda: scenarios.reads(system, fixture, plan, say),
-            "placement": lambda: scenarios.placement(system, fixture, plan, say),
-            "saga": lambda: scenarios.saga_fixed_rates(system, fixture, plan, say),
-            "saga_max": lambda: scenarios.saga_max_rate(system, fixture, plan, say),
-            "events": lambda: scenarios.event_backbone(system, plan, ceilings.postgres_url(), say),
-        }
-        only = [name for name in os.environ.get("BENCH_ONLY", "").split(",") if name]
-        for name, step in steps.items():
-            if only and name not in only:
-                continue
-            try:
-                results[name] = step()
-            except SystemFailed:
-                raise
-            except Exception as error:  # noqa: BLE001 - report a broken scenario, run the others
-                say(f"scenario {name} failed:\n{traceback.format_exc()}")
-                results[name] = {"error": f"{type(error).__name__}: {error}"[:500]}
-            system.check_alive()
+        run_scenarios(system, plan, results)
+        report["idle_cpu_percent_of_a_core"] = system.idle_cpu_percent
         say("final check: every order placed in this run reaches a final state ...")
         final = scenarios.drain(system, scenarios.FINAL_GRACE_SECONDS)
         results["final_open_orders"] = final["open"]

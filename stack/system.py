@@ -9,7 +9,7 @@ from stack import procs
 
 # The databases a harness makes and drops for itself: commercex_<label>_<service>.
 OWN_DATABASE_PREFIX = "commercex_"
-OWN_DATABASE_LABELS = ("e2e", "soak")
+OWN_DATABASE_LABELS = ("e2e", "soak", "bench")
 
 
 def _apt_prefix() -> list[str] | None:
@@ -90,11 +90,12 @@ def recreate_postgres_database(url: str, *, create: bool = True) -> None:
             connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
-def own_database_url(url: str, *, label: str, service: str) -> str:
-    """The URL of database commercex_<label>_<service> on the server of `url` (a harness's own)."""
+def own_database_url(url: str, *, label: str, service: str = "") -> str:
+    """The URL of database commercex_<label>[_<service>] on the server of `url` (a harness's own)."""
     if label.split("_")[0] not in OWN_DATABASE_LABELS:
         raise ValueError(f"not a harness label: {label}")
-    return urlunparse(urlparse(url)._replace(path=f"/{OWN_DATABASE_PREFIX}{label}_{service}"))
+    name = f"{OWN_DATABASE_PREFIX}{label}" + (f"_{service}" if service else "")
+    return urlunparse(urlparse(url)._replace(path=f"/{name}"))
 
 
 def is_postgres(url: str) -> bool:
