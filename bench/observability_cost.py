@@ -3,10 +3,11 @@
     .venv/bin/python bench/observability_cost.py [--requests 3000] [--events 20000]
 
 Runs the orders service's Django stack in-process (SQLite in a temporary folder, test
-client, GET /api/orders/health: one query) in three child processes: `bare` (no metrics
-or trace middleware), `metrics` (as shipped, tracing off: the default) and `tracing`
-(exporting every span over OTLP/HTTP to a local sink). Each child also times the event
-core's per-event hooks. CPU is the process's own (time.process_time), after a warm-up, so
+client, GET /api/orders/ without a token: the whole middleware chain, DRF, a 401) in child
+processes: `bare` (no metrics or trace middleware), `metrics` (as shipped, tracing off:
+the default), `tracing` (exporting every span over OTLP/HTTP to a local sink) and
+`unsampled` (tracing on, sampler ratio 0). Each child also times the event core's
+per-event hooks. CPU is the process's own (time.process_time), after a warm-up, so
 it includes the exporter's background thread. Prints one table and the cost of one order
 estimated from the events and requests an order causes (see ORDER below).
 """
@@ -73,8 +74,10 @@ def child(mode: str, requests: int, events: int) -> dict:
 
     call_command("migrate", verbosity=0)
     client = Client()
-    per_request = _cpu_us(lambda: client.get("/api/orders/health"), requests)
-    headers = hooks.outgoing_trace_headers()
+    per_request = _cpu_us(lambda: client.get("/api/orders/"), requests)
+    # An incoming event's context, sampled unless the mode says otherwise.
+    flags = "00" if mode == "unsampled" else "01"
+    headers = {"traceparent": f"00-{'ab' * 16}-{'cd' * 8}-{flags}"}
 
     def one_event():
         with hooks.consume_span("order-created", headers):
@@ -95,7 +98,7 @@ def child(mode: str, requests: int, events: int) -> dict:
 def run(requests: int, events: int) -> dict:
     sink = _sink()
     results = {}
-    for mode in ("bare", "metrics", "tracing"):
+    for mode in ("bare", "metrics", "tracing", "unsampled"):
         with tempfile.TemporaryDirectory() as var:
             metrics_dir = Path(var) / "metrics"
             metrics_dir.mkdir()
@@ -110,8 +113,10 @@ def run(requests: int, events: int) -> dict:
             }
             env.pop("ORDERS_DATABASE_URL", None)
             env.pop("OTEL_EXPORTER_OTLP_ENDPOINT", None)
-            if mode == "tracing":
+            if mode in ("tracing", "unsampled"):
                 env["OTEL_EXPORTER_OTLP_ENDPOINT"] = f"http://127.0.0.1:{sink.server_address[1]}"
+            if mode == "unsampled":  # tracing on, but no trace chosen: what the e2e suite runs
+                env.update(OTEL_TRACES_SAMPLER="parentbased_traceidratio", OTEL_TRACES_SAMPLER_ARG="0")
             out = subprocess.run(
                 [
                     sys.executable,
@@ -144,7 +149,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=3000)
     parser.add_argument("--events", type=int, default=20000)
-    parser.add_argument("--child", choices=["bare", "metrics", "tracing"])
+    parser.add_argument("--child", choices=["bare", "metrics", "tracing", "unsampled"])
     args = parser.parse_args()
     if args.child:
         print(json.dumps(child(args.child, args.requests, args.events)))

@@ -124,10 +124,13 @@ def _instrument() -> None:
     from opentelemetry.instrumentation.redis import RedisInstrumentor
     from opentelemetry.instrumentation.urllib import URLLibInstrumentor
 
-    # Health checks and scrapes would be most of the spans, and tell nothing.
-    os.environ.setdefault("OTEL_PYTHON_DJANGO_EXCLUDED_URLS", r"/metrics,health")
-    instrumentors = (DjangoInstrumentor(), PsycopgInstrumentor(), RedisInstrumentor(), URLLibInstrumentor())
-    for instrumentor in instrumentors:
+    # Health checks and scrapes would be most of the spans, and tell nothing. (Given here:
+    # the middleware module reads the variable once, when first imported.)
+    excluded = os.environ.get("OTEL_PYTHON_DJANGO_EXCLUDED_URLS") or r"/metrics$,/health/?$"
+    django = DjangoInstrumentor()
+    if not django.is_instrumented_by_opentelemetry:
+        django.instrument(excluded_urls=excluded)
+    for instrumentor in (PsycopgInstrumentor(), RedisInstrumentor(), URLLibInstrumentor()):
         if not instrumentor.is_instrumented_by_opentelemetry:
             instrumentor.instrument()
 
