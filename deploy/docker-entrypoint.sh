@@ -4,6 +4,7 @@
 #   web                gunicorn serving $SERVICE on $PORT (default 8000)
 #   consume            the service's Kafka consumer (manage.py consume)
 #   relay              the service's outbox relay (manage.py relay)
+#   work               consumer, effects and relay in one process (manage.py work, as `up` runs)
 #   migrate            migrate $SERVICE's database
 #   migrate-all        migrate every service's database (one-shot job; needs every *_DATABASE_URL)
 #   await-migrations   wait until $SERVICE's database has every migration (init container)
@@ -62,7 +63,7 @@ case "$command" in
             --error-logfile - \
             "$@"
         ;;
-    consume | relay)
+    consume | relay | work)
         dir="$(service_dir)"
         cd "$dir"
         # Its own /metrics on METRICS_PORT (the web container's does not reach this one).

@@ -99,9 +99,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     up.set_defaults(func=cmd_up)
 
-    ctl = sub.add_parser("ctl", help="stop or start one child of a running `up` (e.g. payments-consume)")
+    ctl = sub.add_parser("ctl", help="stop or start one child of a running `up` (e.g. payments-work)")
     ctl.add_argument("action", choices=["stop", "start"])
-    ctl.add_argument("child", help="a name from var/run/state.json: <svc>-web, <svc>-consume, gateway, ...")
+    ctl.add_argument("child", help="a name from var/run/state.json: <svc>-web, <svc>-work, gateway, ...")
     ctl.add_argument("--timeout", type=float, default=60)
     ctl.set_defaults(func=cmd_ctl)
     sub.add_parser("migrate", help="migrate every service's database").set_defaults(func=cmd_migrate)

@@ -225,7 +225,7 @@ class System:
         return self.state().get("redis_url", "")
 
     def ctl(self, action: str, name: str) -> None:
-        """Stop or start one child of `up` (e.g. payments-consume) and wait until it did."""
+        """Stop or start one child of `up` (e.g. payments-work) and wait until it did."""
         if control(action, name, var=self.var, timeout=90) != 0:
             raise SystemFailed(f"ctl {action} {name} failed")
         self.remember_pids()

@@ -2,7 +2,7 @@
 
 Run with the service's directory as the working directory. One Django start-up does all
 three; the last line printed is JSON: the number of event handlers and which of the
-`consume` and `relay` commands the service has.
+`consume`, `relay` and `work` commands the service has.
 """
 
 import json
@@ -29,7 +29,7 @@ def main() -> int:
     call_command("collectstatic", interactive=False, verbosity=0)
     handlers_path = getattr(settings, "EVENT_HANDLERS", "")
     handlers = import_string(handlers_path) if handlers_path else {}
-    commands = sorted(name for name in get_commands() if name in {"consume", "relay"})
+    commands = sorted(name for name in get_commands() if name in {"consume", "relay", "work"})
     print(json.dumps({"handlers": len(handlers), "commands": commands}), flush=True)
     return 0
 

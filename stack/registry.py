@@ -7,10 +7,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 VAR = ROOT / "var"
 
-# The processes of a service beside its web server, each `manage.py <command>`; `consume`
-# only where the service handles events. The one place to change for `manage.py work`.
-WORKER_COMMANDS = ("consume", "relay")
-CONSUMER_COMMAND = "consume"
+# The processes of a service beside its web server, each `manage.py <command>`: `work` is
+# the service's consumer (where it handles events), its effects and its outbox relay in one
+# process. The one place to change (it was ("consume", "relay")).
+WORKER_COMMANDS = ("work",)
+# Commands that only consume (started only where the service handles events), and those
+# that join the service's consumer group (`up` waits until they did).
+CONSUMER_ONLY_COMMANDS = frozenset({"consume"})
+CONSUMER_COMMANDS = frozenset({"consume", "work"})
 
 
 @dataclass(frozen=True)

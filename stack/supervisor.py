@@ -23,7 +23,8 @@ from urllib.parse import urlparse, urlunparse
 from stack import broker, gateway, procs, prometheus, system
 from stack.children import Child
 from stack.registry import (
-    CONSUMER_COMMAND,
+    CONSUMER_COMMANDS,
+    CONSUMER_ONLY_COMMANDS,
     ROOT,
     WORKER_COMMANDS,
     Service,
@@ -48,6 +49,7 @@ class Up:
             path.mkdir(parents=True, exist_ok=True)
         self.env = {**os.environ, "PYTHONUNBUFFERED": "1", "COMMERCEX_VAR_DIR": str(self.var)}
         self.children: list[Child] = []
+        self.consumers: list[Child] = []  # children that join a consumer group
         self.services = existing_services()
         self.ports = {service.name: service_port(service, self.env) for service in self.services}
         self.gateway_port = int(self.env.get("GATEWAY_PORT") or gateway.DEFAULT_GATEWAY_PORT)
@@ -226,13 +228,15 @@ class Up:
             )
             described = prepared[service.name]
             for command in WORKER_COMMANDS:
-                if command == CONSUMER_COMMAND and not described["handlers"]:
+                if command in CONSUMER_ONLY_COMMANDS and not described["handlers"]:
                     continue
                 if command not in described["commands"]:
                     self.say(f"{service.name}: no `manage.py {command}` yet; not started")
                     continue
                 argv = [sys.executable, "manage.py", command]
-                self.child(f"{service.name}-{command}", argv, cwd=service.directory, env=env, tier=2)
+                child = self.child(f"{service.name}-{command}", argv, cwd=service.directory, env=env, tier=2)
+                if command in CONSUMER_COMMANDS and described["handlers"]:
+                    self.consumers.append(child)
         for child in self.children:
             if child.tier == 2:
                 child.start()
@@ -305,7 +309,7 @@ class Up:
             return False
         # A consumer logs "partitions assigned" once it joined its group: until then the
         # events it will read wait in Kafka. Best effort: it is only reported, never fatal.
-        consumers = [c for c in self.children if c.name.endswith(f"-{CONSUMER_COMMAND}")]
+        consumers = list(self.consumers)
         deadline = time.monotonic() + CONSUMER_JOIN_SECONDS
         while consumers and not self.stop_requested and time.monotonic() < deadline:
             self.supervise()

@@ -58,7 +58,7 @@ def test_broker_loss_loses_no_order_and_doubles_nothing(system, shop):
 
 def consumers_and_relays(system) -> list[str]:
     names = system.state()["children"]
-    return sorted(name for name in names if name.endswith(("-consume", "-relay")))
+    return sorted(name for name in names if name.endswith(("-work", "-consume", "-relay")))
 
 
 @pytest.mark.disruptive

@@ -14,7 +14,7 @@ def test_orders_placed_while_payments_consumer_is_down_complete_when_it_returns(
     system, api, customer, new_product, place_order, order_status
 ):
     product = new_product(stock=20)
-    system.ctl("stop", "payments-consume")
+    system.ctl("stop", "payments-work")
     try:
         order_ids = [place_order(customer, [(product, 1)]).json()["id"] for _ in range(3)]
         # Nothing charges them while payments is not consuming (watched for 1.5 s).
@@ -25,7 +25,7 @@ def test_orders_placed_while_payments_consumer_is_down_complete_when_it_returns(
                 assert order["status"] == "PENDING"
             time.sleep(0.2)
     finally:
-        system.ctl("start", "payments-consume")
+        system.ctl("start", "payments-work")
     for order_id in order_ids:
         order_status(customer, order_id, "CONFIRMED", timeout=30)
     assert api.get(f"/api/inventory/{product['id']}/").json()["available"] == 17

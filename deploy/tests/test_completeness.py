@@ -3,7 +3,7 @@
 from manifests import by_kind
 from processes import expected_processes
 
-from stack.registry import ROOT, SERVICES
+from stack.registry import ROOT, SERVICES, WORKER_COMMANDS
 
 COMMANDS = ROOT / "common" / "src" / "common" / "events" / "management" / "commands"
 
@@ -20,6 +20,21 @@ def test_up_starts_a_web_process_and_relay_per_service_and_some_consumers():
 def test_the_image_commands_for_consumer_and_relay_exist_in_common():
     assert (COMMANDS / "consume.py").is_file()
     assert (COMMANDS / "relay.py").is_file()
+    assert (COMMANDS / "work.py").is_file()
+
+
+# `up` runs a service's consumer and relay as one process (`manage.py work`); compose and
+# Kubernetes run them as two, because they scale apart (consumers with the partitions, the
+# relay as one leader and a standby). Either way every part runs.
+PARTS = {"work": {"consume", "relay"}, "consume": {"consume"}, "relay": {"relay"}}
+
+
+def test_what_up_runs_per_service_the_deployments_run_too():
+    deployed = {command for _, command in expected_processes().values()}
+    for command in WORKER_COMMANDS:
+        assert PARTS[command] <= deployed, command
+    entrypoint = (ROOT / "deploy" / "docker-entrypoint.sh").read_text()
+    assert all(f" {command})" in entrypoint or f"| {command}" in entrypoint for command in WORKER_COMMANDS)
 
 
 def test_compose_runs_every_process_with_its_service_and_command(compose):
