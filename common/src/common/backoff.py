@@ -10,4 +10,4 @@ def backoff_seconds(attempt: int, *, base: float = 0.1, cap: float = 5.0, jitter
     retrying together.
     """
     delay = min(cap, base * 2 ** max(0, attempt - 1))
-    return max(0.0, delay * (1 + random.uniform(-jitter, jitter)))  # nosec B311 (jitter only, guards nothing)
+    return max(0.0, delay * (1 + random.uniform(-jitter, jitter)))  # jitter only, guards nothing # nosec B311
