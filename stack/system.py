@@ -9,7 +9,7 @@ from stack import procs
 
 # The databases a harness makes and drops for itself: commercex_<label>_<service>.
 OWN_DATABASE_PREFIX = "commercex_"
-OWN_DATABASE_LABELS = ("e2e", "soak", "bench")
+OWN_DATABASE_LABELS = ("e2e", "soak", "bench", "contract")
 
 
 def _apt_prefix() -> list[str] | None:

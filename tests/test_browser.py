@@ -1,4 +1,4 @@
-"""The admin login page and Swagger UI render through the gateway in headless Chromium.
+"""The admin login page, Swagger UI and the browsable API render through the gateway in headless Chromium.
 
 Every stylesheet and script the page loads must answer 200, and the Content-Security-Policy
 must not block anything.
@@ -93,3 +93,33 @@ def test_swagger_ui_renders_the_schema(system, browser, service):
     assert browser.find_elements("css selector", ".opblock"), "Swagger UI rendered no operations"
     assert_assets_loaded(responses, console, system.gateway_url)
     assert any(r["url"].endswith(f"/api/{service}/schema/") and r["status"] == 200 for r in responses)
+
+
+NAVBAR_BACKGROUND = "return getComputedStyle(document.querySelector('.navbar')).backgroundColor"
+# prettify (the browsable API's script) wraps the tokens of the response's JSON in spans.
+HIGHLIGHTED = "pre.prettyprint span.str"
+READY_AND_HIGHLIGHTED = (
+    f"return document.readyState === 'complete' && !!document.querySelector('{HIGHLIGHTED}')"
+)
+
+
+@pytest.mark.parametrize("page", ["list", "detail"])
+def test_the_browsable_api_renders_styled_and_its_scripts_run(system, browser, new_product, page):
+    """DRF's browsable API (a browser asks for text/html): its CSS applies and its JS runs."""
+    product = new_product(name="Browsable lamp")
+    path = "/api/products/" if page == "list" else f"/api/products/{product['id']}/"
+    responses, console = load(
+        browser,
+        f"{system.gateway_url}{path}",
+        ready_script=READY_AND_HIGHLIGHTED,
+    )
+    document = next(r for r in responses if r["type"] == "Document")
+    assert document["status"] == 200 and document["url"].endswith(path)
+    # Bootstrap's stylesheet applied: the navbar is dark, not the unstyled transparent default.
+    assert browser.execute_script(NAVBAR_BACKGROUND) not in ("", "transparent", "rgba(0, 0, 0, 0)")
+    # The scripts ran: jQuery is there and prettify highlighted the JSON of the response.
+    assert browser.execute_script("return typeof window.jQuery") == "function"
+    highlighted = [span.text for span in browser.find_elements("css selector", HIGHLIGHTED)]
+    assert '"Browsable lamp"' in highlighted, highlighted[:20]
+    assert_assets_loaded(responses, console, system.gateway_url)
+    assert any("/static/products/rest_framework/css/bootstrap" in r["url"] for r in responses)

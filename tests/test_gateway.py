@@ -3,6 +3,7 @@
 import json
 import uuid
 
+import httpx
 import pytest
 from system import VAR, existing_services, wait_until
 
@@ -61,6 +62,31 @@ def test_api_responses_carry_a_strict_content_security_policy(api):
     csp = api.get("/api/products/").headers["content-security-policy"]
     assert "default-src 'none'" in csp
     assert "frame-ancestors 'none'" in csp
+
+
+@pytest.mark.parametrize("path", ["/api/products/", "/api/products/docs/", "/admin/products/login/"])
+def test_html_pages_may_load_their_own_assets_and_nothing_else(api, path):
+    response = api.get(path, headers={"Accept": "text/html"})
+
+    assert response.headers["content-type"].startswith("text/html")
+    policies = response.headers.get_list("content-security-policy")
+    assert len(policies) == 1, policies
+    directives = dict(part.split(" ", 1) for part in policies[0].split("; "))
+    assert directives["default-src"] == "'none'"
+    assert directives["script-src"] == "'self'"
+    assert directives["style-src"].startswith("'self' 'unsafe-hashes' 'sha256-")
+    assert "unsafe-inline" not in policies[0]
+
+
+@pytest.mark.parametrize("service", existing_services())
+def test_every_service_answers_health_on_its_own_port(system, service):
+    """The original design's walkthrough: `curl http://localhost:3001/health`."""
+    port = system.env[f"{service.upper()}_PORT"]
+
+    response = httpx.get(f"http://127.0.0.1:{port}/health", timeout=5)
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "UP", "service": f"{service}-service", "db": "CONNECTED"}
 
 
 def test_request_id_is_echoed_when_sent(api):

@@ -1,9 +1,12 @@
-"""Forged and tampered tokens: every service answers 401 and does nothing.
+"""Forged and tampered tokens: every service answers 401 and does nothing; stolen refresh tokens die.
 
 The forgeries are the classic JWT attacks: `alg: none`, HS256 signed with the (public)
-RSA key, an expired token, the wrong issuer or audience, and a customer's token whose
-`role` was edited to admin. The expired and wrong-issuer tokens are signed with the real
-private key (read from the test system's var/keys), so only the claim is wrong.
+RSA key, an expired token, the wrong issuer or audience, a customer's token whose `role`
+was edited to admin, and a token naming a signing key (`kid`) the system does not have,
+or naming its key but signed by another. The expired and wrong-issuer tokens are signed
+with the real private key (read from the test system's var/keys), so only the claim is
+wrong. Sessions: a replayed refresh token revokes its whole family (the thief's tokens and
+the victim's), and `createadmin` on an account ends its sessions.
 """
 
 import base64
@@ -17,8 +20,11 @@ from pathlib import Path
 import drills
 import jwt
 import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
+from jwt.algorithms import RSAAlgorithm
 
 SOURCE = "127.0.0.32"
+OTHER_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
 def b64(data: bytes) -> str:
@@ -71,6 +77,10 @@ def forgeries(forger) -> dict[str, str]:
         "role edited": f"{head}.{b64(json.dumps(claims).encode())}.{signature}",
         "signature stripped": f"{head}.{b64(json.dumps(claims).encode())}.",
         "garbage": "not.a.jwt",
+        "unknown kid": jwt.encode(claims, OTHER_KEY, "RS256", headers={"kid": "not-a-key-of-ours"}),
+        "known kid, other key": jwt.encode(
+            claims, OTHER_KEY, "RS256", headers={"kid": jwt.get_unverified_header(real)["kid"]}
+        ),
     }
 
 
@@ -101,6 +111,8 @@ ATTACKS = [
     "role edited",
     "signature stripped",
     "garbage",
+    "unknown kid",
+    "known kid, other key",
 ]
 
 
@@ -127,3 +139,52 @@ def test_admin_role_claim_in_a_validly_signed_customer_token_is_not_trusted_blin
         headers=forger["customer"]["headers"],
     )
     assert response.status_code == 403
+
+
+# ---- sessions: refresh-token families ---------------------------------------------------------
+
+
+def refresh(api, token: str):
+    return api.post("/api/auth/refresh", json={"refresh": token})
+
+
+def test_a_stolen_refresh_token_dies_with_the_victims_next_refresh(forger):
+    api = forger["api"]
+    victim = drills.register(api, "victim")
+    stolen = victim["refresh"]
+    thief = refresh(api, stolen)  # the thief uses the stolen token first
+    assert thief.status_code == 200, thief.text
+
+    replay = refresh(api, stolen)  # the victim's app refreshes with the token it holds
+
+    assert replay.status_code == 401
+    assert replay.headers["content-type"].startswith("application/json") and "detail" in replay.json()
+    # The whole family is revoked: the thief's rotated token is dead too.
+    assert refresh(api, thief.json()["refresh"]).status_code == 401
+    # Logging in again starts a new session that works.
+    login = api.post("/api/auth/login", json={"email": victim["email"], "password": drills.PASSWORD})
+    assert refresh(api, login.json()["refresh"]).status_code == 200
+
+
+def test_createadmin_on_an_account_ends_its_sessions(system, forger):
+    api = forger["api"]
+    account = drills.register(api, "promoted")
+    rotated = refresh(api, account["refresh"]).json()["refresh"]
+
+    system.create_admin(account["email"], drills.PASSWORD)
+
+    assert refresh(api, rotated).status_code == 401
+    login = api.post("/api/auth/login", json={"email": account["email"], "password": drills.PASSWORD})
+    assert login.status_code == 200 and login.json()["role"] == "admin"
+
+
+def test_the_jwks_publishes_the_key_that_verifies_issued_tokens(forger):
+    response = forger["api"].get("/api/auth/jwks.json")
+
+    assert response.status_code == 200
+    keys = {key["kid"]: key for key in response.json()["keys"]}
+    token = forger["customer"]["token"]
+    key = RSAAlgorithm.from_jwk(keys[jwt.get_unverified_header(token)["kid"]])
+    claims = jwt.decode(token, key, algorithms=["RS256"], audience=forger["claims"]["aud"])
+    assert claims["user_id"] == forger["customer"]["id"]
+    assert not any("d" in key or "p" in key for key in keys.values())  # public halves only

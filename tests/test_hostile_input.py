@@ -294,3 +294,45 @@ def test_a_uri_too_long_answers_414_json(world, length):
 def test_a_search_of_a_few_thousand_characters_reaches_the_service(world):
     response = world["api"].get("/api/products/", params={"search": "s" * 3_000})
     assert_json_error(response, 200, 400)  # served by the service: a result, or its own limit
+
+
+# ---- deeply nested JSON; methods the API does not have --------------------------------------
+
+NESTED_ARRAYS = "[" * 100_000 + "]" * 100_000
+NESTED_OBJECTS = '{"a":' * 100_000 + "1" + "}" * 100_000
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "who"),
+    [
+        ("POST", "/api/auth/login", None),
+        ("POST", "/api/auth/register", None),
+        ("POST", "/api/auth/refresh", None),
+        ("POST", "/api/products/", "admin"),
+        ("PATCH", "/api/products/{product}/", "admin"),
+        ("POST", "/api/orders/", "alice"),
+        ("PUT", "/api/inventory/{product}/", "admin"),
+    ],
+)
+@pytest.mark.parametrize("body", [NESTED_ARRAYS, NESTED_OBJECTS], ids=["arrays", "objects"])
+def test_json_nested_100000_levels_deep_is_a_400_like_any_malformed_json(world, method, path, who, body):
+    """Well under the 1 MiB limit, it used to be a 500 (the JSON decoder's recursion limit)."""
+    headers = {"Content-Type": "application/json", **(world[who]["headers"] if who else {})}
+    url = path.format(product=world["product"]["id"])
+
+    response = world["api"].request(method, url, content=body, headers=headers)
+
+    assert_json_error(response, 400)
+    assert "non_field_errors" in response.json(), response.text[:300]
+    assert world["api"].get(f"/api/products/{world['product']['id']}/").json()["price"] == "12.50"
+
+
+@pytest.mark.parametrize("method", ["TRACE", "TRACK", "PROPFIND", "DEBUG", "FOO"])
+@pytest.mark.parametrize("path", ["/", "/health", "/api/products/", "/api/auth/login", "/admin/products/"])
+def test_a_method_the_api_does_not_have_is_a_json_405_from_the_gateway(world, method, path):
+    response = world["api"].request(method, path)
+
+    assert_json_error(response, 405)
+    assert response.json() == {"detail": "Method not allowed."}
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["x-request-id"]

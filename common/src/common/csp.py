@@ -6,8 +6,9 @@ loads only stylesheets, scripts, fonts and images from its own origin (the servi
 (the browsable API's forms, Swagger UI's schema and "try it out"), and posts forms to its
 own origin. Their templates also carry a few fixed inline styles (`style="float: right"`,
 Swagger UI's `<style>` block): those are allowed by their SHA-256 hashes, computed from
-the installed templates, so no other inline style is ('unsafe-hashes' lets a hash match a
-`style` attribute). No inline script is allowed at all; DRF's `<script
+the installed templates (and the one inline style the browsable API renders, Pygments'
+code style), so no other inline style is ('unsafe-hashes' lets a hash match a `style`
+attribute). No inline script is allowed at all; DRF's `<script
 type="application/json">` is data, which a policy does not govern.
 
 Every other response (JSON, static files, errors) gets the strict policy. The gateway
@@ -45,9 +46,19 @@ def _template_dirs(packages: tuple[str, ...]) -> list[Path]:
     return dirs
 
 
+def _browsable_api_code_style() -> list[str]:
+    """The `<style>` DRF's browsable API renders from Pygments (when installed), as the page has it."""
+    from django.utils.html import conditional_escape
+    from rest_framework.compat import pygments_css
+    from rest_framework.renderers import BrowsableAPIRenderer
+
+    css = pygments_css(BrowsableAPIRenderer.code_style)
+    return [str(conditional_escape(css))] if css else []
+
+
 def inline_style_hashes(packages: tuple[str, ...] = HTML_PAGE_PACKAGES) -> list[str]:
-    """Hash sources of every fixed inline style (attribute or element) in the packages' templates."""
-    found: set[str] = set()
+    """Hash sources of every fixed inline style (attribute or element) of the packages' pages."""
+    found: set[str] = set(_browsable_api_code_style())
     for folder in _template_dirs(packages):
         for template in sorted(folder.rglob("*.html")):
             text = template.read_text(errors="replace")

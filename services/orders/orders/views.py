@@ -43,6 +43,34 @@ def _order_response(order, *, status_code: int, replayed: bool = False) -> Respo
 
 class OrderListCreateView(GenericAPIView):
     serializer_class = OrderOutputSerializer
+    # OpenAPI links (stateful contract testing): from a listed or a placed order to its detail
+    # and its cancel operation.
+    openapi_links = {
+        "GET": {
+            "200": {
+                "detail": {
+                    "operationId": "orders_retrieve",
+                    "parameters": {"order_id": "$response.body#/results/0/id"},
+                },
+                "cancel": {
+                    "operationId": "orders_cancel_create",
+                    "parameters": {"order_id": "$response.body#/results/0/id"},
+                },
+            }
+        },
+        "POST": {
+            "201": {
+                "detail": {
+                    "operationId": "orders_retrieve",
+                    "parameters": {"order_id": "$response.body#/id"},
+                },
+                "cancel": {
+                    "operationId": "orders_cancel_create",
+                    "parameters": {"order_id": "$response.body#/id"},
+                },
+            }
+        },
+    }
 
     def get_queryset(self):
         return selectors.order_list(user=self.request.user)
