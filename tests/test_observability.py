@@ -301,7 +301,7 @@ def test_consumer_lag_counts_what_a_stopped_consumer_has_not_read(
         headers=admin["headers"],
     ).json()
     wait_until(lambda: api.get(f"/api/inventory/{product['id']}/").status_code == 200, timeout=10)
-    wait_until(lambda: lag(port, "order-created") == 0, timeout=20, interval=0.5, message="no lag to start")
+    wait_until(lambda: lag(port, "order-created") == 0, timeout=45, interval=0.5, message="no lag to start")
     system.ctl("stop", consumer)
     try:
         customer = new_customer()
