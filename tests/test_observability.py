@@ -307,7 +307,9 @@ def test_consumer_lag_counts_what_a_stopped_consumer_has_not_read(
         customer = new_customer()
         for _ in range(3):
             assert place_order(customer, [(product, 1)]).status_code == 201
-        wait_until(lambda: (lag(port, "order-created") or 0) >= 1, timeout=20, interval=0.5, message="lag to show")
+        wait_until(
+            lambda: (lag(port, "order-created") or 0) >= 1, timeout=20, interval=0.5, message="lag to show"
+        )
     finally:
         system.ctl("start", consumer)
     wait_until(lambda: lag(port, "order-created") == 0, timeout=60, interval=0.5, message="lag back to 0")
