@@ -129,8 +129,9 @@ def test_the_consumer_logs_the_correlation_id_of_each_message_and_stops_cleanly_
         exit_code = stop_process(process, signal.SIGTERM)
 
     assert exit_code == 0
-    [handled] = [line for line in log_lines(log) if line.get("event_id") == event_id]
-    assert handled["message"] == "event handled"
-    assert handled["request_id"] == correlation_id
-    assert handled["service"] == "testsvc-service"
+    [applied] = [line for line in log_lines(log) if event_id in line.get("event_ids", [])]
+    assert applied["message"] == "events applied"
+    assert applied["correlation_ids"] == [correlation_id]
+    assert applied["request_id"] == correlation_id
+    assert applied["service"] == "testsvc-service"
     assert any(line["message"] == "consumer stopped" for line in log_lines(log))

@@ -262,9 +262,29 @@ def _log(level: int, message: str, event: Event, exc_info=None, **fields) -> Non
 
 
 def log_applied(result: Applied, seconds: float) -> None:
-    """Log each handled and skipped event once the batch committed (with its correlation id)."""
-    ms = round(seconds * 1000 / max(1, len(result.handled)), 2)
-    for event in result.handled:
-        _log(logging.INFO, "event handled", event, ms=ms)
-    for event in result.duplicates:
-        _log(logging.INFO, "duplicate event skipped", event)
+    """Log the batch once it committed: one INFO line naming every event and correlation id.
+
+    One line per batch, not per event: a JSON log line costs ~100 µs, more than applying an
+    event does. Each event still gets a DEBUG line with its own correlation id as request id.
+    """
+    if not (result.handled or result.duplicates):
+        return
+    everything = [*result.handled, *result.duplicates]
+    with _request_id_of(everything[0]):
+        logger.info(
+            "events applied",
+            extra={
+                "handled": len(result.handled),
+                "duplicates": len(result.duplicates),
+                "dead_lettered": len(result.failures),
+                "ms": round(seconds * 1000, 2),
+                "event_ids": [e.id for e in result.handled],
+                "duplicate_ids": [e.id for e in result.duplicates],
+                "correlation_ids": sorted({e.correlation_id for e in everything if e.correlation_id}),
+            },
+        )
+    if logger.isEnabledFor(logging.DEBUG):
+        for event in result.handled:
+            _log(logging.DEBUG, "event handled", event)
+        for event in result.duplicates:
+            _log(logging.DEBUG, "duplicate event skipped", event)
