@@ -1,10 +1,14 @@
-"""Cross-cutting HTTP behaviour every service shares: request ids, access log, 429, 503."""
+"""Cross-cutting HTTP behaviour every service shares: request ids, access log, 429, 503, and
+sessions, auth and messages for browser pages only."""
 
 import ipaddress
 import logging
 import time
 
 from django.conf import settings
+from django.contrib.auth.middleware import AuthenticationMiddleware
+from django.contrib.messages.middleware import MessageMiddleware
+from django.contrib.sessions.middleware import SessionMiddleware
 from django.db import DatabaseError, InterfaceError, OperationalError
 from django.http import JsonResponse
 from django_ratelimit.core import get_usage
@@ -16,6 +20,7 @@ access_log = logging.getLogger("common.access")
 logger = logging.getLogger(__name__)
 
 REQUEST_ID_HEADER = "X-Request-ID"
+API_PREFIX = "/api/"
 
 
 def client_ip(request) -> str:
@@ -120,3 +125,37 @@ class RateLimitMiddleware:
             if usage and usage["should_limit"]:
                 return too_many_requests(usage["time_left"])
         return self.get_response(request)
+
+
+# ---- sessions, auth and messages: for the admin's pages, not for /api/ ----------------------
+
+
+def is_api_path(request) -> bool:
+    return request.path_info.startswith(API_PREFIX)
+
+
+class _BrowserOnly:
+    """Run the Django middleware this is mixed into except on /api/ paths.
+
+    The API authenticates every request by its Bearer token (DRF, common.auth): no session
+    cookie is read or set there, so there is no session to load, no user to look up from it
+    and no messages. The admin (`/admin/<service>/`) keeps all three. Subclasses, so the
+    admin's system checks still find them.
+    """
+
+    def __call__(self, request):
+        if is_api_path(request):
+            return self.get_response(request)
+        return super().__call__(request)
+
+
+class BrowserSessionMiddleware(_BrowserOnly, SessionMiddleware):
+    pass
+
+
+class BrowserAuthenticationMiddleware(_BrowserOnly, AuthenticationMiddleware):
+    pass
+
+
+class BrowserMessageMiddleware(_BrowserOnly, MessageMiddleware):
+    pass

@@ -9,6 +9,10 @@
   saw when it missed (nothing, or the same marker), so a reader that loaded the old row
   before the commit can never put it back after the write has returned.
 - List entries live under the current generation; renewing it retires every cached list.
+  One round trip reads the generation and the page (or takes the page's load lock).
+- Entries are the bytes a hit answers with (products/entries.py renders them once, at fill),
+  stored raw, not pickled; `peek_detail`/`peek_list` read them for the fast path ahead of
+  DRF (products/middleware.py), which never loads or locks: a miss goes on to the view.
 - A Redis failure is logged and the cache skipped for PRODUCTS_CACHE_RETRY_SECONDS, so
   reads are served from the database; invalidations that failed are retried once Redis
   answers again (entries also expire after PRODUCTS_CACHE_TTL).
@@ -35,7 +39,9 @@ logger = logging.getLogger(__name__)
 
 REDIS_ERRORS = (ConnectionInterrupted, RedisError, OSError)
 MISSING = object()
-GENERATION_KEY = "products:list:generation"
+# "v2": entries are raw bytes (they were pickled dicts under products:detail:/products:list:).
+GENERATION_KEY = "products:v2:list:generation"
+LIST_PREFIX = "products:v2:list:"
 
 
 @dataclass(frozen=True)
@@ -102,28 +108,21 @@ def _ttl() -> int:
 
 
 def detail_key(product_id) -> str:
-    return f"products:detail:{product_id}"
+    return f"products:v2:detail:{product_id}"
 
 
-def list_key(params: dict) -> str:
-    """Return the key of one list page under the current generation."""
-    digest = hashlib.sha256(json.dumps(params, sort_keys=True, default=str).encode()).hexdigest()[:32]
-    return f"products:list:{_generation()}:{digest}"
+def list_digest(query: list[tuple[str, list[str]]]) -> str:
+    """The name of one list page among those of a generation: its query parameters, sorted."""
+    return hashlib.sha256(json.dumps(sorted(query)).encode()).hexdigest()[:32]
 
 
-def _generation() -> str:
-    client = _client()
-    generation = _call(client.get, GENERATION_KEY, MISSING)
-    if generation is MISSING:
-        fresh = uuid.uuid4().hex
-        if _call(client.set, GENERATION_KEY, fresh, None, nx=True):
-            return fresh
-        generation = _call(client.get, GENERATION_KEY, fresh)
-    return generation
+def list_key(generation: str, digest: str) -> str:
+    return f"{LIST_PREFIX}{generation}:{digest}"
 
 
 def _renew_generation() -> None:
-    _call(_client().set, GENERATION_KEY, uuid.uuid4().hex, None)
+    redis_client = _call(_client().get_client, write=True)
+    _call(redis_client.set, _client().make_key(GENERATION_KEY), uuid.uuid4().hex)
 
 
 # One round trip each: "the entry, or else the load lock" and "fill if absent, drop our lock".
@@ -147,6 +146,27 @@ RELEASE_LUA = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
 """
+# ACQUIRE_LUA for a list page, whose key is <prefix><generation>:<digest>: the generation
+# (made if there is none) and the page, or its load lock, in one round trip. Returns the
+# generation too: a fill goes under the generation the miss saw, which a write renews.
+LIST_ACQUIRE_LUA = """
+local generation = redis.call('GET', KEYS[1])
+if not generation then
+  generation = ARGV[4]
+  redis.call('SET', KEYS[1], generation)
+end
+local key = ARGV[1] .. generation .. ':' .. ARGV[2]
+local value = redis.call('GET', key)
+if value and string.sub(value, 1, 6) ~= 'stale:' then return {1, value, '', generation} end
+local seen = value or ''
+if redis.call('SET', key .. ':lock', ARGV[3], 'NX', 'PX', ARGV[5]) then return {2, '', seen, generation} end
+return {0, '', seen, generation}
+"""
+LIST_PEEK_LUA = """
+local generation = redis.call('GET', KEYS[1])
+if not generation then return false end
+return redis.call('GET', ARGV[1] .. generation .. ':' .. ARGV[2])
+"""
 _scripts: dict[str, Any] = {}
 
 
@@ -164,20 +184,38 @@ def _milliseconds(seconds: float) -> int:
     return max(1, int(seconds * 1000))
 
 
-def _acquire(key: str, token: str) -> tuple[Any, bool, bytes]:
-    """Return (the entry, False, b"") if it is cached, else (MISSING, whether we took the
-    load lock, what the entry held: nothing or a stale marker)."""
-    status, payload, seen = _run(
-        ACQUIRE_LUA, [key, f"{key}:lock"], [token, _milliseconds(settings.PRODUCTS_CACHE_LOCK_SECONDS)]
+@dataclass(frozen=True)
+class _Seen:
+    """What one acquire round trip found: the entry (or MISSING), whether we took the load
+    lock, what the entry held instead (nothing or a stale marker), and its key."""
+
+    value: Any
+    locked: bool
+    seen: bytes
+    key: str
+
+
+def _lock_ms() -> int:
+    return _milliseconds(settings.PRODUCTS_CACHE_LOCK_SECONDS)
+
+
+def _acquire(key: str, token: str) -> _Seen:
+    status, payload, seen = _run(ACQUIRE_LUA, [key, f"{key}:lock"], [token, _lock_ms()])
+    return _Seen(bytes(payload) if status == 1 else MISSING, status == 2, seen, key)
+
+
+def _acquire_page(digest: str, token: str) -> _Seen:
+    prefix = str(_client().make_key(LIST_PREFIX))
+    status, payload, seen, generation = _run(
+        LIST_ACQUIRE_LUA, [GENERATION_KEY], [prefix, digest, token, uuid.uuid4().hex, _lock_ms()]
     )
-    if status == 1:
-        return _client().decode(payload), False, b""
-    return MISSING, status == 2, seen
+    key = list_key(generation.decode(), digest)
+    return _Seen(bytes(payload) if status == 1 else MISSING, status == 2, seen, key)
 
 
-def _fill(key: str, value: Any, token: str, seen: bytes) -> None:
-    """Store `value` if the entry still holds what we saw at the miss; drop our lock."""
-    _run(FILL_LUA, [key, f"{key}:lock"], [_client().encode(value), _milliseconds(_ttl()), token, seen])
+def _fill(key: str, value: bytes, token: str, seen: bytes) -> None:
+    """Store `value` (bytes) if the entry still holds what we saw at the miss; drop our lock."""
+    _run(FILL_LUA, [key, f"{key}:lock"], [value, _milliseconds(_ttl()), token, seen])
 
 
 def _release(key: str, token: str) -> None:
@@ -186,39 +224,75 @@ def _release(key: str, token: str) -> None:
         _run(RELEASE_LUA, [f"{key}:lock"], [token])
 
 
-def read_through(key_for: Callable[[], str], load: Callable[[], Any]) -> Cached:
-    """Return the cached value of `key_for()`, or `load()` it once and cache it.
+def read_through(key_for: Callable[[], str], load: Callable[[], bytes]) -> Cached:
+    """Return the cached bytes of `key_for()`, or `load()` them once and cache them."""
+    return _read(lambda token: _acquire(key_for(), token), load)
 
-    Concurrent misses of one key: the first takes a lock and loads; the others poll until
+
+def read_page_through(digest: str, load: Callable[[], bytes]) -> Cached:
+    """The same for the list page `digest` under the current generation (one round trip)."""
+    return _read(lambda token: _acquire_page(digest, token), load)
+
+
+def _read(acquire: Callable[[str], _Seen], load: Callable[[], bytes]) -> Cached:
+    """Concurrent misses of one key: the first takes a lock and loads; the others poll until
     its entry appears (or its lock is gone, when one of them takes over), up to
     PRODUCTS_CACHE_WAIT_SECONDS, after which they load without caching first.
-    `key_for` is called only when Redis is in use (list keys need a Redis round trip).
+    `acquire` is called only when Redis is in use.
     """
     if breaker.is_open():
         return Cached(load(), hit=False)
     _retry_pending()
     token = uuid.uuid4().hex
     try:
-        key = key_for()
-        value, locked, seen = _acquire(key, token)
+        found = acquire(token)
         deadline, delay = time.monotonic() + settings.PRODUCTS_CACHE_WAIT_SECONDS, 0.005
-        while value is MISSING and not locked and time.monotonic() < deadline:
+        while found.value is MISSING and not found.locked and time.monotonic() < deadline:
             time.sleep(delay)
             delay = min(delay * 2, 0.05)
-            value, locked, seen = _acquire(key, token)
-        if value is not MISSING:
-            return Cached(value, hit=True)
+            found = acquire(token)
+        if found.value is not MISSING:
+            return Cached(found.value, hit=True)
     except CacheUnavailable:
         return Cached(load(), hit=False)
     try:
         value = load()
     except BaseException:
-        if locked:
-            _release(key, token)
+        if found.locked:
+            _release(found.key, token)
         raise
     with contextlib.suppress(CacheUnavailable):
-        _fill(key, value, token, seen)
+        _fill(found.key, value, token, found.seen)
     return Cached(value, hit=False)
+
+
+def _usable(payload) -> bytes | None:
+    return None if payload is None or payload.startswith(STALE_PREFIX.encode()) else bytes(payload)
+
+
+def peek_detail(product_id) -> bytes | None:
+    """The cached entry of a product, or None (a miss, stale, Redis skipped): one GET, no lock."""
+    if breaker.is_open():
+        return None
+    _retry_pending()
+    try:
+        client = _client()
+        redis_client = _call(client.get_client, write=True)
+        return _usable(_call(redis_client.get, client.make_key(detail_key(product_id))))
+    except CacheUnavailable:
+        return None
+
+
+def peek_list(digest: str) -> bytes | None:
+    """The cached list page `digest` under the current generation, or None: one round trip."""
+    if breaker.is_open():
+        return None
+    _retry_pending()
+    try:
+        prefix = str(_client().make_key(LIST_PREFIX))
+        return _usable(_run(LIST_PEEK_LUA, [GENERATION_KEY], [prefix, digest]))
+    except CacheUnavailable:
+        return None
 
 
 def product_changed(*, product_id) -> None:

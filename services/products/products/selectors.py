@@ -6,6 +6,7 @@ from django.core.paginator import InvalidPage, Paginator
 from rest_framework.exceptions import NotFound
 
 from products import cache as product_cache
+from products import entries
 from products.filters import ProductFilter
 from products.models import Product
 from products.serializers import ProductOutputSerializer
@@ -40,21 +41,25 @@ def product_data(*, product_id) -> dict | None:
 
 
 def product_detail(*, product_id: uuid.UUID) -> product_cache.Cached:
-    """Return the product's representation (None when it does not exist), cached."""
+    """Return the product's cache entry (products/entries.py; a 404 when it does not exist)."""
     return product_cache.read_through(
-        lambda: product_cache.detail_key(product_id), lambda: product_data(product_id=product_id)
+        lambda: product_cache.detail_key(product_id),
+        lambda: entries.detail_entry(product_data(product_id=product_id)),
     )
 
 
-def product_page(*, filterset: ProductFilter, page: str, page_size: int) -> product_cache.Cached:
-    """Return one page of the filtered list, {count, page, num_pages, results}, cached.
+def product_page(
+    *, filterset: ProductFilter, query: list[tuple[str, list[str]]], page: str, page_size: int
+) -> product_cache.Cached:
+    """Return the cache entry of one page of the filtered list (products/entries.py).
 
-    `filterset` must be valid; `page` is a page number or "last". An invalid page raises
-    NotFound (and is not cached).
+    `query` is the request's query parameters (the page's name in the cache, as the fast
+    path of products/middleware.py computes it too); `filterset` must be valid; `page` is a
+    page number or "last". An invalid page raises NotFound (and is not cached).
     """
-    params = {**filterset.form.cleaned_data, "page": page, "page_size": page_size}
-    return product_cache.read_through(
-        lambda: product_cache.list_key(params), lambda: _load_page(filterset.qs, page, page_size)
+    return product_cache.read_page_through(
+        product_cache.list_digest(query),
+        lambda: entries.page_entry(_load_page(filterset.qs, page, page_size)),
     )
 
 

@@ -15,3 +15,6 @@ PRODUCTS_CACHE_LOCK_SECONDS = env.float("PRODUCTS_CACHE_LOCK_SECONDS", default=5
 PRODUCTS_CACHE_WAIT_SECONDS = env.float("PRODUCTS_CACHE_WAIT_SECONDS", default=2.0)
 # After a Redis failure, skip the cache for this long instead of paying a timeout per request.
 PRODUCTS_CACHE_RETRY_SECONDS = env.float("PRODUCTS_CACHE_RETRY_SECONDS", default=1.0)
+
+# Innermost: cache hits of catalogue reads answered from their stored bytes, ahead of DRF.
+MIDDLEWARE = [*MIDDLEWARE, "products.middleware.CachedReadMiddleware"]

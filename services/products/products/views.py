@@ -1,13 +1,15 @@
 """HTTP endpoints of the products service: the catalogue, read-aside cached."""
 
+import json
+
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
-from rest_framework.utils.urls import remove_query_param, replace_query_param
 
 from common.auth import IsAdminOrReadOnly
-from products import selectors, services
+from products import responses, selectors, services
 from products.filters import ProductFilter
 from products.serializers import (
     ProductCreateInputSerializer,
@@ -15,13 +17,24 @@ from products.serializers import (
     ProductUpdateInputSerializer,
 )
 
-CACHE_HEADER = "X-Cache"
+CACHE_HEADER = responses.CACHE_HEADER
 
 
-def _cached_response(data, *, hit: bool, status_code: int = status.HTTP_200_OK) -> Response:
-    response = Response(data, status=status_code)
-    response[CACHE_HEADER] = "HIT" if hit else "MISS"
-    return response
+def _plain_json(request) -> bool:
+    """Whether DRF chose compact JSON, the bytes cache entries hold (not the browsable API, no indent)."""
+    renderer = request.accepted_renderer
+    return isinstance(renderer, JSONRenderer) and renderer.get_indent(request.accepted_media_type, {}) is None
+
+
+def _cached_response(request, cached, respond):
+    """Answer a read from its cache entry: the stored JSON bytes (ETag, 304), else the same decoded."""
+    plain = _plain_json(request)
+    response = respond(request, cached.value, hit=cached.hit, conditional=plain)
+    if plain:
+        return response
+    decoded = Response(json.loads(response.content), status=response.status_code)
+    decoded[CACHE_HEADER] = response[CACHE_HEADER]
+    return decoded
 
 
 CACHE_HEADER_DOC = OpenApiParameter(
@@ -81,29 +94,19 @@ class ProductViewSet(viewsets.GenericViewSet):
         if not (page.isdigit() and len(page) < 10) and page != "last":
             raise NotFound("Invalid page.")
         cached = selectors.product_page(
-            filterset=filterset, page=page, page_size=self.paginator.get_page_size(request)
+            filterset=filterset,
+            query=list(request.query_params.lists()),
+            page=page,
+            page_size=self.paginator.get_page_size(request),
         )
-        return _cached_response(self._page_body(request, cached.value), hit=cached.hit)
-
-    def _page_body(self, request, page: dict) -> dict:
-        url, number, query = request.build_absolute_uri(), page["page"], self.paginator.page_query_param
-        following = replace_query_param(url, query, number + 1) if number < page["num_pages"] else None
-        if number <= 1:
-            previous = None
-        elif number == 2:
-            previous = remove_query_param(url, query)
-        else:
-            previous = replace_query_param(url, query, number - 1)
-        return {"count": page["count"], "next": following, "previous": previous, "results": page["results"]}
+        return _cached_response(request, cached, responses.page_response)
 
     def retrieve(self, request, pk=None):
         product_id = selectors.parse_product_id(pk)
         if product_id is None:
             raise NotFound()
         cached = selectors.product_detail(product_id=product_id)
-        if cached.value is None:
-            return _cached_response({"detail": "Not found."}, hit=cached.hit, status_code=404)
-        return _cached_response(cached.value, hit=cached.hit)
+        return _cached_response(request, cached, responses.detail_response)
 
     def create(self, request):
         serializer = ProductCreateInputSerializer(data=request.data)

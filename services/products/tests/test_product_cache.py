@@ -3,6 +3,7 @@
 import pytest
 
 from products import cache as product_cache
+from products import entries
 
 pytestmark = pytest.mark.django_db
 
@@ -118,7 +119,7 @@ def test_a_stale_fill_cannot_overwrite_the_committed_product(
     """A reader that missed before a write committed, and loaded the old row, fills nothing."""
     product = make_product(name="Before")
     url = f"/api/products/{product.id}/"
-    stale = {"id": str(product.id), "name": "Before"}
+    stale = entries.detail_entry({"id": str(product.id), "name": "Before"})
 
     def load_old_row_while_a_write_commits():
         with django_capture_on_commit_callbacks(execute=True):

@@ -66,11 +66,15 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "common.middleware.DatabaseUnavailableMiddleware",
     "common.middleware.RateLimitMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    # Sessions, auth and messages serve the admin's pages only: skipped on /api/ paths, which
+    # authenticate by Bearer token (common.middleware.BrowserSessionMiddleware). CSRF stays
+    # as it is (`check --deploy` looks for it by name); on /api/ it reads no cookie it could
+    # act on and DRF's views are csrf_exempt, so it costs a few microseconds there.
+    "common.middleware.BrowserSessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    "common.middleware.BrowserAuthenticationMiddleware",
+    "common.middleware.BrowserMessageMiddleware",
     "common.observability.middleware.CacheMetricsMiddleware",
     "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
