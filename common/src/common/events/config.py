@@ -121,7 +121,9 @@ def group_id() -> str:
 
 
 def topic_partitions() -> int:
-    return env_int("KAFKA_TOPIC_PARTITIONS", 6)
+    """Partitions of a new topic: 6 on Kafka; 2 on the local broker, where every partition a
+    consumer fetches costs the idle broker CPU (Tansu answers each fetch after its wait)."""
+    return env_int("KAFKA_TOPIC_PARTITIONS", 2 if profile() == "tansu" else 6)
 
 
 def replication_factor() -> int:
@@ -143,7 +145,12 @@ def relay_batch_size() -> int:
 
 def relay_poll_seconds(*, listening: bool) -> float:
     """Wait between outbox polls: a fallback when LISTEN/NOTIFY wakes the relay, else the pace."""
-    return env_float("EVENTS_RELAY_POLL_SECONDS", 0.2 if listening else 0.05)
+    return env_float("EVENTS_RELAY_POLL_SECONDS", 0.5 if listening else 0.05)
+
+
+def relay_idle_poll_seconds() -> float:
+    """Without LISTEN/NOTIFY (SQLite), the longest pause an idle relay's polls grow to."""
+    return env_float("EVENTS_RELAY_IDLE_POLL_SECONDS", 0.25)
 
 
 def relay_broker_check_seconds() -> float:

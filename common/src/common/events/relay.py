@@ -144,6 +144,7 @@ class Relay:
         self.producer: Producer | None = None
         self.ensured_topics: set[str] = set()
         self.failures = 0
+        self.idle_rounds = 0
         self.stopping = threading.Event()
         self.listener = OutboxListener() if connection.vendor == "postgresql" else None
         self._next_purge = 0.0
@@ -302,7 +303,10 @@ class Relay:
             # Wake at least as often as the broker-loss check is due.
             self.listener.wait(timeout, self.stopping, longest=config.relay_broker_check_seconds())
         else:
-            self.stopping.wait(timeout)
+            # Polled (SQLite): quick while events flow, slower the longer the outbox stays empty.
+            longest = max(timeout, config.relay_idle_poll_seconds())
+            self.stopping.wait(min(longest, timeout * 2 ** min(self.idle_rounds, 8)))
+            self.idle_rounds += 1
 
     def run_once(self) -> int:
         """Send what is pending (one batch), handling failures; return how many were sent."""
@@ -344,6 +348,8 @@ class Relay:
         self.failures = 0
         while not self.stopping.is_set():
             sent = self.run_once()
+            if sent:
+                self.idle_rounds = 0
             if sent < self.batch_size and not self.stopping.is_set() and not self.failures:
                 self._wait()
         self.close()
