@@ -21,9 +21,9 @@ from django.db import connection, transaction
 
 from common.events import config, publish
 from common.events.consumer import EventConsumer
-from common.events.relay import Relay
 from common.events.messages import encode
 from common.events.models import OutboxEvent
+from common.events.relay import Relay
 from common.events.topics import ensure_topics
 from testsvc.handlers import HANDLERS
 

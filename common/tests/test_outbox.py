@@ -7,12 +7,12 @@ import pytest
 from confluent_kafka.admin import AdminClient
 from django.db import transaction
 from django.utils import timezone
-from common.events.schemas import SchemaError as ValidationError
 
 from common.context import reset_request_id, set_request_id
 from common.events import config, publish
 from common.events.models import OutboxEvent
 from common.events.relay import Relay
+from common.events.schemas import SchemaError as ValidationError
 from event_fixtures import WIDGET_COUNTED, headers_of, kafka, payload_of, publish_widget, read_topic, wait_for
 
 __all__ = ["kafka"]
