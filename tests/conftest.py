@@ -5,6 +5,7 @@ import uuid
 import httpx
 import pytest
 from events import EventLog
+from otlp import OtlpReceiver
 from system import discard, make_system, wait_until
 
 from stack import load
@@ -25,8 +26,18 @@ def pytest_collection_modifyitems(items):
 
 
 @pytest.fixture(scope="session")
-def system():
+def otlp():
+    """The OTLP/HTTP receiver every service of the system exports its spans to."""
+    receiver = OtlpReceiver()
+    receiver.start()
+    yield receiver
+    receiver.stop()
+
+
+@pytest.fixture(scope="session")
+def system(otlp):
     running = make_system()
+    running.env.update(otlp.environment())
     running.start()
     yield running
     leftovers = running.stop()

@@ -57,6 +57,8 @@ MIDDLEWARE = [
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "common.observability.middleware.TraceContextMiddleware",
     "common.middleware.RequestIdMiddleware",
+    # GET /metrics, answered before host validation, rate limits and sessions (see there).
+    "common.observability.middleware.MetricsMiddleware",
     # Content-Security-Policy by content type: strict for JSON, own assets for HTML pages.
     "common.csp.ContentSecurityPolicyMiddleware",
     "common.middleware.AccessLogMiddleware",
