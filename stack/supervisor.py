@@ -20,7 +20,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlparse, urlunparse
 
-from stack import broker, gateway, procs, prometheus, system
+from stack import broker, gateway, procs, prometheus, system, workers
 from stack.children import Child
 from stack.registry import (
     CONSUMER_COMMANDS,
@@ -201,9 +201,7 @@ class Up:
     def web_command(self, service: Service) -> list[str]:
         return [
             sys.executable, "-m", "gunicorn", f"{service.name}.wsgi:application",
-            "--worker-class", "gthread",
-            "--workers", self.env.get("GUNICORN_WORKERS", "2"),
-            "--threads", self.env.get("GUNICORN_THREADS", "4"),
+            *workers.gunicorn_arguments(service.name, self.env),
             "--bind", f"127.0.0.1:{self.ports[service.name]}",
             # Longer than nginx's upstream keep-alive, so nginx never reuses a closed one.
             "--keep-alive", "75", "--graceful-timeout", "5", "--timeout", "30", "--preload",
@@ -233,7 +231,7 @@ class Up:
                 if command not in described["commands"]:
                     self.say(f"{service.name}: no `manage.py {command}` yet; not started")
                     continue
-                argv = [sys.executable, "manage.py", command]
+                argv = [*workers.event_worker_prefix(self.env), sys.executable, "manage.py", command]
                 child = self.child(f"{service.name}-{command}", argv, cwd=service.directory, env=env, tier=2)
                 if command in CONSUMER_COMMANDS and described["handlers"]:
                     self.consumers.append(child)

@@ -7,7 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from orders import selectors, services
-from orders.serializers import OrderCreateInputSerializer, OrderOutputSerializer
+from orders.serializers import OrderCreateInputSerializer, OrderOutputSerializer, order_output
 
 IDEMPOTENCY_KEY_MAX_LENGTH = 255
 
@@ -35,7 +35,7 @@ def _idempotency_key(request) -> str | None:
 
 
 def _order_response(order, *, status_code: int, replayed: bool = False) -> Response:
-    response = Response(OrderOutputSerializer(order).data, status=status_code)
+    response = Response(order_output(order), status=status_code)
     if replayed:
         response["Idempotent-Replayed"] = "true"
     return response
@@ -78,7 +78,7 @@ class OrderListCreateView(GenericAPIView):
     @extend_schema(responses={200: OrderOutputSerializer(many=True)})
     def get(self, request):
         page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(OrderOutputSerializer(page, many=True).data)
+        return self.get_paginated_response([order_output(order) for order in page])
 
     @extend_schema(
         request=OrderCreateInputSerializer,
