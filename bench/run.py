@@ -1,6 +1,7 @@
 """`manage_all.py bench [--quick]`: start the system, measure ceilings and scenarios, print one table.
 
-Writes the same figures to var/bench/results.json with the machine and the commit. Exit
+Writes the same figures to var/bench/results.json with the machine and the commit, and
+draws them beside it (bench/charts.py: saga.svg, cpu.svg). Exit
 status: 0 when the run completed; 1 when the system failed to start or stopped answering,
 or when an order never reached a final state (lost). Speed itself is never asserted.
 """
@@ -14,7 +15,7 @@ import time
 import traceback
 from datetime import UTC, datetime
 
-from bench import ceilings, scenarios
+from bench import ceilings, charts, scenarios
 from bench.system import BENCH_VAR, BenchSystem, SystemFailed, uses_postgres
 from stack.registry import ROOT
 
@@ -115,8 +116,10 @@ def run_bench(*, quick: bool) -> int:
     report["table"] = table(report)
     BENCH_VAR.mkdir(parents=True, exist_ok=True)
     (BENCH_VAR / "results.json").write_text(json.dumps(report, indent=2, default=str) + "\n")
+    drawn = charts.write_charts(json.loads(json.dumps(report, default=str)), BENCH_VAR)
     print(report["table"], flush=True)
-    say(f"done in {report['duration_s']:.0f} s; figures in {BENCH_VAR / 'results.json'}")
+    pictures = ", ".join(path.name for path in drawn)
+    say(f"done in {report['duration_s']:.0f} s; figures in {BENCH_VAR / 'results.json'}, charts {pictures}")
     return status
 
 
