@@ -23,8 +23,13 @@ class WebModel:
 
 
 DEFAULT_WEB = WebModel("gthread", 2, 4)
-# Measured on the 2-core machine (docs/PERFORMANCE.md); the others keep the default.
-MEASURED_WEB: dict[str, WebModel] = {}
+# Measured on the 2-core machine (docs/PERFORMANCE.md, "Worker model"): for cache hits
+# (products) and order intake (orders) gthread 2 x 4 beat sync 3-8 and gthread 3-4 x 2-4
+# in the same runs; the other services keep the default.
+MEASURED_WEB: dict[str, WebModel] = {
+    "products": WebModel("gthread", 2, 4),
+    "orders": WebModel("gthread", 2, 4),
+}
 DEFAULT_EVENT_WORKERS_NICE = 19
 
 
