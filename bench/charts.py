@@ -128,8 +128,8 @@ def saga_chart(report: dict) -> str:
     if not runs:
         return _svg(WIDTH, 60, [_text(WIDTH / 2, 35, "no saga runs in this report")])
     x_top = max(run["offered_rate"] for run in runs) * 1.1
-    slowest = max(run["pending_to_confirmed_p99_ms"] for run in runs)
-    latency = _Panel(0, x_top, 10 ** math.ceil(math.log10(slowest)), log_y=True, y_low=10)
+    slowest = max(100.0, *(run["pending_to_confirmed_p99_ms"] for run in runs))
+    latency = _Panel(0, x_top, 10 ** math.ceil(math.log10(slowest)), log_y=True, y_low=1)
     parts = latency.axes("PENDING → CONFIRMED latency", "offered orders/s", "ms (log scale)")
     for row, (key, name, colour) in enumerate(
         [

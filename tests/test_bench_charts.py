@@ -62,3 +62,10 @@ def test_charts_are_written_beside_the_results(tmp_path):
         == f"{SVG}svg"
         for path in written
     )
+
+
+def test_fast_runs_and_failed_scenarios_still_draw():
+    report = {"scenarios": {"saga": {"50": step(50, 5, 2, 4, 250)}, "saga_max": {"error": "boom"}}}
+
+    for chart in (charts.saga_chart(report), charts.cpu_chart(report)):
+        assert ET.fromstring(chart).tag == f"{SVG}svg"  # noqa: S314
