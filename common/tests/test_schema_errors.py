@@ -23,7 +23,7 @@ def test_an_operation_with_a_body_documents_its_errors(schema):
     post = schema["paths"]["/api/testsvc/echo/"]["post"]["responses"]
 
     # AllowAny, yet it authenticates: a bad token is a 401.
-    assert set(post) == {"200", "400", "401", "413", "415", "429", "503"}
+    assert set(post) == {"200", "400", "401", "413", "414", "415", "429", "503"}
     assert post["400"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/ValidationError"
     }
@@ -36,7 +36,7 @@ def test_an_operation_with_a_body_documents_its_errors(schema):
 def test_a_read_without_parameters_documents_only_what_it_can_answer(schema):
     get = schema["paths"]["/api/testsvc/echo/"]["get"]["responses"]
 
-    assert set(get) == {"200", "401", "429", "503"}
+    assert set(get) == {"200", "401", "414", "429", "503"}
 
 
 def test_the_error_bodies_are_shared_components(schema):

@@ -10,7 +10,7 @@ answers it can give, with the shared JSON bodies of `common.errors`, so no view 
 | 403 | a permission class other than AllowAny/IsAuthenticated can refuse | `ErrorDetail` |
 | 404 | a path parameter, or a page past the end of a list | `ErrorDetail` |
 | 413, 415 | a request body (over 1 MiB; not JSON) | `ErrorDetail` |
-| 429, 503 | every operation (RATE_LIMIT; the database unreachable) | `ErrorDetail` |
+| 414, 429, 503 | every operation (URI of 4,000+ chars; RATE_LIMIT; database down) | `ErrorDetail` |
 
 A status a view declares itself (e.g. login's 401, with `ErrorDetailSerializer`) is kept.
 A view may also declare OpenAPI links from its responses to other operations
@@ -43,7 +43,7 @@ class CommonJWTScheme(SimpleJWTScheme):
 
 
 class ErrorDetailSerializer(serializers.Serializer):
-    """An error answer: 401, 403, 404, 405, 409, 413, 415, 429 or 503 `{"detail": "..."}`."""
+    """An error answer: 401, 403, 404, 405, 409, 413, 414, 415, 429 or 503 `{"detail": "..."}`."""
 
     detail = serializers.CharField()
 
@@ -57,6 +57,7 @@ ERROR_DESCRIPTIONS = {
     "403": "The caller may not do this (e.g. a customer calling an admin operation).",
     "404": "Not found (or not the caller's).",
     "413": "The request body is over 1 MiB.",
+    "414": "The request URI is too long (the gateway refuses 4,000 characters or more).",
     "415": "The request body is not JSON.",
     "429": "Too many requests from this client: retry after `Retry-After` seconds.",
     "503": "The service's database is unreachable: retry later.",
@@ -100,7 +101,7 @@ def error_statuses(*, view, method: str, operation: dict, paginated: bool) -> li
         statuses.append("413")
     if has_body:
         statuses.append("415")
-    return [*statuses, "429", "503"]
+    return [*statuses, "414", "429", "503"]
 
 
 class AutoSchema(openapi.AutoSchema):
