@@ -25,7 +25,7 @@ BROKER_TIMEOUT_SECONDS = 2.0
 CACHE_SECONDS = 1.0
 # After the broker failed to answer, scrapes leave the lag out for this long instead of
 # each waiting for it (and logging it) again.
-BROKER_RETRY_SECONDS = 15.0
+BROKER_RETRY_SECONDS = 5.0
 
 
 def _outbox_families() -> list:
@@ -139,6 +139,9 @@ class StateCollector:
                     self._lag = (now, consumer_lag(topics, config.group_id()))
                 except Exception:
                     self._broker_failed_at = now
+                    _broker.pid = (
+                        0  # a fresh client next time: one from before a broker restart may not recover
+                    )
                     raise
             lag = self._lag[1]
         family = GaugeMetricFamily(
