@@ -28,7 +28,7 @@ def cmd_createadmin(args) -> int:
     failed = []
     for service in existing_services():
         command = "createadmin" if service.name == "users" else "createstaff"
-        if manage(service.name, command, "--email", args.email, "--password", args.password, check=False):
+        if manage(service.name, command, f"--email={args.email}", f"--password={args.password}", check=False):
             failed.append(service.name)
     if failed:
         print(f"createadmin failed in: {', '.join(failed)}", file=sys.stderr)

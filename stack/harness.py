@@ -252,7 +252,7 @@ class System:
         return subprocess.run(command, cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=120)
 
     def create_admin(self, email: str, password: str) -> None:
-        result = self.manage_all("createadmin", "--email", email, "--password", password)
+        result = self.manage_all("createadmin", f"--email={email}", f"--password={password}")
         if result.returncode != 0:
             raise SystemFailed(f"createadmin failed: {result.stdout}{result.stderr}")
 
