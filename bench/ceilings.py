@@ -26,7 +26,7 @@ from urllib.parse import urlparse
 from bench import loadgen
 from bench.system import BENCH_VAR
 from stack import gateway, procs, system
-from stack.registry import ROOT, existing_services
+from stack.registry import ROOT
 
 CEILING_VAR = BENCH_VAR / "ceilings"
 MESSAGE_BYTES = 200
@@ -50,15 +50,17 @@ server {{
 """
 
 
-def _user_line() -> str:
-    """As root, run nginx workers as the checkout's owner (as the gateway does)."""
-    if os.geteuid() != 0:
-        return ""
-    import grp
-    import pwd
+def _figure(value, unit: str, how: str, **extra) -> dict:
+    return {**extra, "value": value, "unit": unit, "how": how}
 
-    owner = ROOT.stat()
-    return f"user {pwd.getpwuid(owner.st_uid).pw_name} {grp.getgrgid(owner.st_gid).gr_name};"
+
+def _loop_rate(step, seconds: float) -> float:
+    """Call `step` for `seconds`; return the calls per second."""
+    count, started = 0, time.perf_counter()
+    while time.perf_counter() - started < seconds:
+        step()
+        count += 1
+    return count / (time.perf_counter() - started)
 
 
 class HttpCeilings:
@@ -70,23 +72,9 @@ class HttpCeilings:
         self.processes: list = []
 
     def __enter__(self) -> "HttpCeilings":
-        run_dir, log_dir = CEILING_VAR / "run", CEILING_VAR / "log"
-        temp_dir = CEILING_VAR / "nginx"
-        for path in (run_dir, log_dir, temp_dir):
-            path.mkdir(parents=True, exist_ok=True)
-        site = run_dir / "ceiling-site.conf"
-        site.write_text(SITE.format(port=self.port, django_port=self.django_port))
-        config = run_dir / "nginx.conf"
-        config.write_text(
-            gateway.MAIN_CONFIG.format(
-                workers="auto",
-                run_dir=run_dir,
-                log_dir=log_dir,
-                temp_dir=temp_dir,
-                site=site,
-                user_line=_user_line(),
-            )
-        )
+        site = SITE.format(port=self.port, django_port=self.django_port)
+        config = gateway.write_main_config(CEILING_VAR, site, "ceiling-site.conf")
+        log_dir = CEILING_VAR / "log"
         django = [
             sys.executable, "-m", "gunicorn", "bench.trivial_app:application",
             "--worker-class", "gthread",
@@ -111,19 +99,11 @@ class HttpCeilings:
         fixed = loadgen.run_wrk(f"http://127.0.0.1:{self.port}/fixed", seconds=seconds)
         loadgen.run_wrk(f"http://127.0.0.1:{self.port}/trivial", seconds=1)  # warm the workers
         django = loadgen.run_wrk(f"http://127.0.0.1:{self.port}/trivial", seconds=seconds)
+        wrk = f"wrk -t{loadgen.WRK_THREADS} -c{loadgen.WRK_CONNECTIONS}"
+        django_how = "Django JsonResponse, gunicorn gthread (as the services), nginx keep-alive"
         return {
-            "nginx": {
-                **fixed.as_dict(),
-                "value": fixed.rps,
-                "unit": "req/s",
-                "how": f"nginx `return 200`, wrk -t{loadgen.WRK_THREADS} -c{loadgen.WRK_CONNECTIONS}",
-            },
-            "django": {
-                **django.as_dict(),
-                "value": django.rps,
-                "unit": "req/s",
-                "how": "Django JsonResponse, gunicorn gthread (as the services), nginx keep-alive",
-            },
+            "nginx": _figure(fixed.rps, "req/s", f"nginx `return 200`, {wrk}", **fixed.as_dict()),
+            "django": _figure(django.rps, "req/s", django_how, **django.as_dict()),
         }
 
 
@@ -142,40 +122,22 @@ def redis_get(redis_url: str, *, quick: bool) -> dict:
         for line in result.stdout.splitlines():
             fields = [field.strip('"') for field in line.split(",")]
             if fields and fields[0] == "GET":
-                return {
-                    "value": float(fields[1]),
-                    "unit": "GET/s",
-                    "p50_ms": float(fields[4]),
-                    "p99_ms": float(fields[6]),
-                    "how": "redis-benchmark -t get -c 50",
-                }
+                how = "redis-benchmark -t get -c 50"
+                return _figure(
+                    float(fields[1]), "GET/s", how, p50_ms=float(fields[4]), p99_ms=float(fields[6])
+                )
     import redis
 
     client = redis.Redis(host=host, port=port)
     client.get("bench:ceiling:absent")
-    count, started = 0, time.perf_counter()
-    while time.perf_counter() - started < (2 if quick else 5):
-        client.get("bench:ceiling:absent")
-        count += 1
-    return {
-        "value": count / (time.perf_counter() - started),
-        "unit": "GET/s",
-        "how": "redis-py GET loop, one connection (redis-benchmark not installed)",
-    }
-
-
-def postgres_url() -> str | None:
-    for service in existing_services():
-        url = os.environ.get(service.database_env, "")
-        if url.startswith(("postgres://", "postgresql://")):
-            return url
-    return None
+    rate = _loop_rate(lambda: client.get("bench:ceiling:absent"), 2 if quick else 5)
+    return _figure(rate, "GET/s", "redis-py GET loop, one connection (redis-benchmark not installed)")
 
 
 def database_insert(*, quick: bool) -> dict:
     """Single-row INSERT, one transaction each: the services' database engine, no Django."""
     seconds = 5 if quick else 15
-    url = postgres_url()
+    url = system.postgres_url()
     if url is None:
         return _sqlite_insert(seconds=seconds)
     import psycopg
@@ -202,22 +164,15 @@ def database_insert(*, quick: bool) -> dict:
                     latency = float(line.split()[3])
             if tps is None:
                 raise RuntimeError(f"pgbench failed: {result.stderr.strip()}")
-            return {
-                "value": tps,
-                "unit": "inserts/s",
-                "avg_ms": latency,
-                "how": "PostgreSQL, pgbench -c 4 -j 2, one INSERT per transaction (fsync as configured)",
-            }
+            how = "PostgreSQL, pgbench -c 4 -j 2, one INSERT per transaction (fsync as configured)"
+            return _figure(tps, "inserts/s", how, avg_ms=latency)
         with psycopg.connect(scratch, autocommit=True) as connection:
-            count, started = 0, time.perf_counter()
-            while time.perf_counter() - started < seconds:
-                connection.execute("INSERT INTO ceiling (body) VALUES ('order-like row')")
-                count += 1
-        return {
-            "value": count / (time.perf_counter() - started),
-            "unit": "inserts/s",
-            "how": "PostgreSQL, psycopg loop, one connection, autocommit (pgbench not installed)",
-        }
+            rate = _loop_rate(
+                lambda: connection.execute("INSERT INTO ceiling (body) VALUES ('order-like row')"), seconds
+            )
+        return _figure(
+            rate, "inserts/s", "PostgreSQL, psycopg loop, one connection, autocommit (pgbench not installed)"
+        )
     finally:
         system.recreate_postgres_database(scratch, create=False)
 
@@ -231,22 +186,20 @@ def _sqlite_insert(*, seconds: float) -> dict:
     try:
         connection.execute("PRAGMA journal_mode=WAL")
         connection.execute("CREATE TABLE ceiling (id integer PRIMARY KEY, body text NOT NULL)")
-        count, started = 0, time.perf_counter()
-        while time.perf_counter() - started < seconds:
+
+        def insert() -> None:
             connection.execute("BEGIN IMMEDIATE")
             connection.execute("INSERT INTO ceiling (body) VALUES ('order-like row')")
             connection.execute("COMMIT")
-            count += 1
-        rate = count / (time.perf_counter() - started)
+
+        rate = _loop_rate(insert, seconds)
     finally:
         connection.close()
         for leftover in path.parent.glob("ceiling.sqlite3*"):
             leftover.unlink()
-    return {
-        "value": rate,
-        "unit": "inserts/s",
-        "how": "SQLite (the embedded default), sqlite3 loop, one transaction per INSERT",
-    }
+    return _figure(
+        rate, "inserts/s", "SQLite (the embedded default), sqlite3 loop, one transaction per INSERT"
+    )
 
 
 def _produce(bootstrap: str, topic: str, count: int) -> float:
@@ -274,17 +227,17 @@ def _consume(bootstrap: str, topic: str, group: str, count: int) -> tuple[float,
     """Read the topic from the start in a new group; return messages/s (from the assignment on), count."""
     from confluent_kafka import Consumer
 
-    timeouts = {"session.timeout.ms": 2000, "heartbeat.interval.ms": 400} if _tansu() else {}
+    tansu = os.environ.get("COMMERCEX_KAFKA_PROFILE", "tansu") == "tansu"
+    session, heartbeat = (2000, 400) if tansu else (10000, 3000)
     consumer = Consumer(
         {
             "bootstrap.servers": bootstrap,
             "group.id": group,
             "auto.offset.reset": "earliest",
             "enable.auto.commit": False,
-            "session.timeout.ms": 10000,
-            "heartbeat.interval.ms": 3000,
+            "session.timeout.ms": session,
+            "heartbeat.interval.ms": heartbeat,
             "fetch.wait.max.ms": 50,
-            **timeouts,
         }
     )
     assigned_at: list[float] = []
@@ -317,22 +270,12 @@ def broker_messages(bootstrap: str, *, quick: bool) -> dict:
             admin.delete_topics([topic])[topic].result(10)
         with contextlib.suppress(Exception):
             admin.delete_consumer_groups([group])[group].result(10)
+    produce = f"confluent-kafka, {count} x {MESSAGE_BYTES} B, idempotent, acks=all, 6 partitions"
+    consume = f"confluent-kafka consumer, {seen} of {count} messages, from the group assignment on"
     return {
-        "produce": {
-            "value": produced,
-            "unit": "msg/s",
-            "how": f"confluent-kafka, {count} x {MESSAGE_BYTES} B, idempotent, acks=all, 6 partitions",
-        },
-        "consume": {
-            "value": consumed,
-            "unit": "msg/s",
-            "how": f"confluent-kafka consumer, {seen} of {count} messages, from the group assignment on",
-        },
+        "broker_produce": _figure(produced, "msg/s", produce),
+        "broker_consume": _figure(consumed, "msg/s", consume),
     }
-
-
-def _tansu() -> bool:
-    return os.environ.get("COMMERCEX_KAFKA_PROFILE", "tansu") == "tansu"
 
 
 def measure_all(*, quick: bool, redis_url: str, bootstrap: str, say) -> dict:
@@ -340,27 +283,23 @@ def measure_all(*, quick: bool, redis_url: str, bootstrap: str, say) -> dict:
     seconds = 5 if quick else 15
     results: dict = {}
 
-    def attempt(name: str, function) -> None:
+    def attempt(name: str, function, *, several: bool = False) -> None:
         say(f"ceiling: {name} ...")
         try:
             found = function()
         except Exception as error:  # noqa: BLE001 - a missing tool must not stop the benchmark
             say(f"ceiling {name} failed: {error}")
-            results[name] = {"value": None, "unit": "", "how": f"failed: {error}"}
-            return
-        if name in ("http", "broker"):
-            results.update(found if name == "http" else {f"broker_{k}": v for k, v in found.items()})
-        else:
-            results[name] = found
+            found, several = _figure(None, "", f"failed: {error}"), False
+        results.update(found if several else {name: found})
 
     def http() -> dict:
         with HttpCeilings() as servers:
             return servers.measure(seconds=seconds)
 
-    attempt("http", http)
+    attempt("http", http, several=True)
     attempt("redis_get", lambda: redis_get(redis_url, quick=quick))
     attempt("db_insert", lambda: database_insert(quick=quick))
-    attempt("broker", lambda: broker_messages(bootstrap, quick=quick))
+    attempt("broker", lambda: broker_messages(bootstrap, quick=quick), several=True)
     return results
 
 

@@ -16,8 +16,9 @@ import traceback
 from datetime import UTC, datetime
 
 from bench import ceilings, charts, scenarios
-from bench.system import BENCH_VAR, BenchSystem, SystemFailed, uses_postgres
+from bench.system import BENCH_VAR, BenchSystem, SystemFailed
 from stack.registry import ROOT
+from stack.system import postgres_url
 
 
 def say(message: str) -> None:
@@ -43,7 +44,7 @@ def new_report(quick: bool) -> dict:
             "load_avg_at_start": os.getloadavg(),
         },
         "commit": commit(),
-        "databases": "PostgreSQL" if uses_postgres() else "SQLite (embedded default)",
+        "databases": "PostgreSQL" if postgres_url() else "SQLite (embedded default)",
         "ceilings": {},
         "scenarios": {},
     }
@@ -57,7 +58,7 @@ def run_scenarios(system: BenchSystem, plan, results: dict) -> None:
         "placement": lambda: scenarios.placement(system, fixture, plan, say),
         "saga": lambda: scenarios.saga_fixed_rates(system, fixture, plan, say),
         "saga_max": lambda: scenarios.saga_max_rate(system, fixture, plan, say),
-        "events": lambda: scenarios.event_backbone(system, plan, ceilings.postgres_url(), say),
+        "events": lambda: scenarios.event_backbone(system, plan, postgres_url(), say),
     }
     only = [name for name in os.environ.get("BENCH_ONLY", "").split(",") if name]
     for name, step in steps.items():
@@ -143,6 +144,11 @@ def _ratio(value, ceiling) -> str:
     return f"{100 * value / ceiling:.1f} %" if value / ceiling < 0.1 else f"{100 * value / ceiling:.0f} %"
 
 
+def _row(*cells) -> str:
+    """One table row: scenario, figure, p50, p99, ceiling, ratio (missing cells left empty)."""
+    return "|" + "|".join(f" {cell} " if cell else " " for cell in [*cells, "", "", "", "", ""][:6]) + "|"
+
+
 LABELS = {
     "nginx": "nginx fixed body",
     "django": "trivial Django via nginx",
@@ -161,16 +167,11 @@ def table(report: dict) -> str:
         found = c.get(name) or {}
         return f"{LABELS[name]} {_n(found.get('value'), found.get('unit', ''))}", found.get("value")
 
-    rows = [
-        "| scenario | figure | p50 | p99 | ceiling (same run) | ratio |",
-        "| --- | --- | --- | --- | --- | --- |",
-    ]
+    rows = [_row("scenario", "figure", "p50", "p99", "ceiling (same run)", "ratio"), _row(*["---"] * 6)]
     for name, label in LABELS.items():
         found = c.get(name) or {}
-        rows.append(
-            f"| ceiling: {label} | {_n(found.get('value'), found.get('unit', ''))} "
-            f"| {_ms(found.get('p50_ms'))} | {_ms(found.get('p99_ms'))} | {found.get('how', '')} | |"
-        )
+        figure = _n(found.get("value"), found.get("unit", ""))
+        rows.append(_timed(f"ceiling: {label}", figure, found, found.get("how", ""), ""))
     renderers = {
         "reads": _read_rows,
         "placement": _placement_rows,
@@ -183,14 +184,12 @@ def table(report: dict) -> str:
         if found is None:
             continue
         if "error" in found:
-            rows.append(f"| {name} | failed: {found['error'].splitlines()[0][:200]} | | | | |")
+            rows.append(_row(name, f"failed: {found['error'].splitlines()[0][:200]}"))
         else:
             rows += render(found, ceiling)
     if "final_open_orders" in report.get("scenarios", {}):
-        rows.append(
-            f"| orders of the whole run not final {scenarios.FINAL_GRACE_SECONDS:.0f} s after the last "
-            f"| **{report['scenarios']['final_open_orders']}** lost | | | must be 0 | |"
-        )
+        what = f"orders of the whole run not final {scenarios.FINAL_GRACE_SECONDS:.0f} s after the last"
+        rows.append(_row(what, f"**{report['scenarios']['final_open_orders']}** lost", "", "", "must be 0"))
     machine = report["machine"]
     header = (
         f"CommerceX bench ({report['mode']}), {machine['cores']} cores {machine['cpu_model']}, "
@@ -213,27 +212,28 @@ READS = {
 }
 
 
+def _timed(name: str, figure: str, run: dict, ceiling_label: str, ratio: str) -> str:
+    return _row(name, figure, _ms(run.get("p50_ms")), _ms(run.get("p99_ms")), ceiling_label, ratio)
+
+
 def _read_rows(found: dict, ceiling) -> list[str]:
     label, value = ceiling("django")
     rows = []
     for key, name in READS.items():
-        run = found.get(key)
-        if run:
+        if run := found.get(key):
             note = "" if run.get("all_misses", True) else " (list wrapped: some hits)"
-            rows.append(
-                f"| {name}{note} | {_n(run['rps'], 'req/s')} | {_ms(run['p50_ms'])} "
-                f"| {_ms(run['p99_ms'])} | {label} | {_ratio(run['rps'], value)} |"
-            )
+            rows.append(_timed(name + note, _n(run["rps"], "req/s"), run, label, _ratio(run["rps"], value)))
     return rows
 
 
 def _placement_rows(found: dict, ceiling) -> list[str]:
     label, value = ceiling("django")
+    placed = "order placement (POST /api/orders/, saga running)"
+    backlog = f"{_n(found['saga_catch_up_rate'], 'orders/s')}, {found['open_after_drain']} left open"
+    drained = f"drained {found['drain_s']} s after placement"
     return [
-        f"| order placement (POST /api/orders/, saga running) | {_n(found['rps'], 'orders/s')} "
-        f"| {_ms(found['p50_ms'])} | {_ms(found['p99_ms'])} | {label} | {_ratio(found['rps'], value)} |",
-        f"| its backlog, finished by the saga | {_n(found['saga_catch_up_rate'], 'orders/s')}, "
-        f"{found['open_after_drain']} left open | | | drained {found['drain_s']} s after placement | |",
+        _timed(placed, _n(found["rps"], "orders/s"), found, label, _ratio(found["rps"], value)),
+        _row("its backlog, finished by the saga", backlog, "", "", drained),
     ]
 
 
@@ -243,44 +243,44 @@ def _saga_rows(found: dict, ceiling) -> list[str]:
         seconds = run["seconds"]
         overloaded = f" (overloaded: gave up after {run['sent']} sent)" if run.get("gave_up") else ""
         rows.append(
-            f"| saga at {rate} orders/s for {seconds:.0f} s{overloaded}: accepted / CONFIRMED / lost "
-            f"| {run['accepted']} / {run['confirmed']} / **{run['lost']}** "
-            f"| {_ms(run['pending_to_confirmed_p50_ms'])} | {_ms(run['pending_to_confirmed_p99_ms'])} "
-            f"| offered {rate}/s (p50/p99: PENDING → CONFIRMED) "
-            f"| {_ratio(run['confirmed'] / seconds, float(rate))} |"
+            _row(
+                f"saga at {rate} orders/s for {seconds:.0f} s{overloaded}: accepted / CONFIRMED / lost",
+                f"{run['accepted']} / {run['confirmed']} / **{run['lost']}**",
+                _ms(run["pending_to_confirmed_p50_ms"]),
+                _ms(run["pending_to_confirmed_p99_ms"]),
+                f"offered {rate}/s (p50/p99: PENDING → CONFIRMED)",
+                _ratio(run["confirmed"] / seconds, float(rate)),
+            )
         )
         used = run.get("cpu_ms_per_order", {})
-        parts = [
-            f"{name} {value:.1f}"
-            for name, value in used.items()
-            if name not in ("system_total", "machine", "bench")
-        ]
-        rows.append(
-            f"| CPU per order at {rate}/s (placing + saga, idle use removed) "
-            f"| {_n(used.get('system_total'), 'ms')} | | | {', '.join(parts[:6])} | |"
-        )
+        parts = [f"{name} {value:.1f}" for name, value in used.items() if name not in charts.NOT_PARTS]
+        what = f"CPU per order at {rate}/s (placing + saga, idle use removed)"
+        rows.append(_row(what, _n(used.get("system_total"), "ms"), "", "", ", ".join(parts[:6])))
     return rows
 
 
 def _saga_max_rows(found: dict, ceiling) -> list[str]:
     label, value = ceiling("db_insert")
-    return [
-        f"| saga max sustained rate (all final ≤ {scenarios.STEP_GRACE_SECONDS:.0f} s after the last, "
-        f"{found['step_seconds']:.0f} s steps) | {_n(found['max_sustained_rate'], 'orders/s')} | | "
-        f"| {label} | {_ratio(found['max_sustained_rate'], value)} |"
-    ]
+    what = (
+        f"saga max sustained rate (all final ≤ {scenarios.STEP_GRACE_SECONDS:.0f} s after the last, "
+        f"{found['step_seconds']:.0f} s steps)"
+    )
+    rate = found["max_sustained_rate"]
+    return [_row(what, _n(rate, "orders/s"), "", "", label, _ratio(rate, value))]
 
 
 def _event_rows(found: dict, ceiling) -> list[str]:
     if not found.get("events_per_s"):
-        why = found.get("skipped") or found.get("failed", "failed")[:200]
-        return [f"| event backbone alone | {why} | | | | |"]
+        return [_row("event backbone alone", found.get("skipped") or found.get("failed", "failed")[:200])]
     label, value = ceiling("broker_produce")
-    return [
-        f"| event backbone alone (outbox commit → handled, {found['per_transaction']} per tx) "
-        f"| {_n(found['events_per_s'], 'events/s')} | {_ms(found.get('latency_p50_ms'))} "
-        f"| p95 {_ms(found.get('latency_p95_ms'))} | {label} | {_ratio(found['events_per_s'], value)} |"
-    ]
+    what = f"event backbone alone (outbox commit → handled, {found['per_transaction']} per tx)"
+    rate = found["events_per_s"]
+    figures = (
+        _n(rate, "events/s"),
+        _ms(found.get("latency_p50_ms")),
+        f"p95 {_ms(found.get('latency_p95_ms'))}",
+    )
+    return [_row(what, *figures, label, _ratio(rate, value))]
 
 
 if __name__ == "__main__":

@@ -21,13 +21,6 @@ REDIS_DB = os.environ.get("BENCH_REDIS_DB", "11")
 ADMIN_EMAIL = "bench-admin@example.com"
 
 
-def uses_postgres() -> bool:
-    return any(
-        os.environ.get(service.database_env, "").startswith(("postgres://", "postgresql://"))
-        for service in existing_services()
-    )
-
-
 class BenchSystem(System):
     def __init__(self) -> None:
         redis = urlparse(os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"))

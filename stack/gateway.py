@@ -69,42 +69,34 @@ def gateway_values(*, ports: dict[str, int], access_log: Path, env: dict | None 
 
 def write_config(*, var: Path, ports: dict[str, int], env: dict | None = None) -> Path:
     """Render var/run/gateway.conf and its main config var/run/nginx.conf; return the latter."""
+    values = gateway_values(ports=ports, access_log=var / "log" / "gateway-access.log", env=env)
+    site = render_template(TEMPLATE.read_text(), values)
+    return write_main_config(var, site, "gateway.conf", workers=os.environ.get("GATEWAY_WORKERS", "auto"))
+
+
+def write_main_config(var: Path, site: str, site_name: str, *, workers: str = "auto") -> Path:
+    """Write `site` as <var>/run/<site_name> and the nginx main config including it; return the latter."""
     run_dir, log_dir, temp_dir = var / "run", var / "log", var / "nginx"
     for path in (run_dir, log_dir, temp_dir):
         path.mkdir(parents=True, exist_ok=True)
-    site = run_dir / "gateway.conf"
-    values = gateway_values(ports=ports, access_log=log_dir / "gateway-access.log", env=env)
-    site.write_text(render_template(TEMPLATE.read_text(), values))
-    main = run_dir / "nginx.conf"
+    (run_dir / site_name).write_text(site)
     # As root, nginx workers would run as "nobody", which may not reach var/: keep the
     # checkout owner's account instead.
     user_line = ""
     if os.geteuid() == 0:
+        import grp
+        import pwd
+
         owner = ROOT.stat()
-        user_line = f"user {_user_name(owner.st_uid)} {_group_name(owner.st_gid)};"
+        user_line = f"user {pwd.getpwuid(owner.st_uid).pw_name} {grp.getgrgid(owner.st_gid).gr_name};"
+    main = run_dir / "nginx.conf"
     main.write_text(
         MAIN_CONFIG.format(
-            workers=os.environ.get("GATEWAY_WORKERS", "auto"),
-            run_dir=run_dir,
-            log_dir=log_dir,
-            temp_dir=temp_dir,
-            site=site,
+            workers=workers, run_dir=run_dir, log_dir=log_dir, temp_dir=temp_dir, site=run_dir / site_name,
             user_line=user_line,
         )
-    )
+    )  # fmt: skip
     return main
-
-
-def _user_name(uid: int) -> str:
-    import pwd
-
-    return pwd.getpwuid(uid).pw_name
-
-
-def _group_name(gid: int) -> str:
-    import grp
-
-    return grp.getgrgid(gid).gr_name
 
 
 def nginx_binary() -> str | None:

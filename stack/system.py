@@ -1,5 +1,6 @@
 """Machine prerequisites of `up`: Debian packages (nginx, redis-server), Redis, PostgreSQL databases."""
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -50,14 +51,23 @@ def install_packages(packages: list[str], *, say) -> bool:
     return True
 
 
+@contextlib.contextmanager
+def maintenance(url: str):
+    """An autocommit connection to the `postgres` database of `url`'s server, and `url`'s database name."""
+    import psycopg
+
+    parsed = urlparse(url)
+    server = urlunparse(parsed._replace(path="/postgres"))
+    with psycopg.connect(server, autocommit=True, connect_timeout=5) as connection:
+        yield connection, parsed.path.lstrip("/")
+
+
 def ensure_postgres_database(url: str) -> bool:
     """Create the PostgreSQL database named in `url` when it does not exist; True if created."""
     import psycopg
     from psycopg import sql
 
-    parsed = urlparse(url)
-    name = parsed.path.lstrip("/")
-    if not name:
+    if not urlparse(url).path.lstrip("/"):
         return False
     try:
         psycopg.connect(url, connect_timeout=5).close()
@@ -65,26 +75,20 @@ def ensure_postgres_database(url: str) -> bool:
     except psycopg.OperationalError as exc:
         if "does not exist" not in str(exc):
             raise
-    maintenance = urlunparse(parsed._replace(path="/postgres"))
-    with psycopg.connect(maintenance, autocommit=True, connect_timeout=5) as connection:
-        try:
-            connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-        except psycopg.errors.DuplicateDatabase:
-            return False
-    return True
+    with maintenance(url) as (connection, name), contextlib.suppress(psycopg.errors.DuplicateDatabase):
+        connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        return True
+    return False
 
 
 def recreate_postgres_database(url: str, *, create: bool = True) -> None:
     """Drop (if any) and create the database named in `url`; only a harness's own databases get here."""
-    import psycopg
     from psycopg import sql
 
-    parsed = urlparse(url)
-    name = parsed.path.lstrip("/")
+    name = urlparse(url).path.lstrip("/")
     if not name.startswith(tuple(f"{OWN_DATABASE_PREFIX}{label}_" for label in OWN_DATABASE_LABELS)):
         raise ValueError(f"not a harness's own database: {name}")
-    maintenance = urlunparse(parsed._replace(path="/postgres"))
-    with psycopg.connect(maintenance, autocommit=True, connect_timeout=5) as connection:
+    with maintenance(url) as (connection, _):
         connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
         if create:
             connection.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
@@ -100,6 +104,14 @@ def own_database_url(url: str, *, label: str, service: str = "") -> str:
 
 def is_postgres(url: str) -> bool:
     return url.startswith(("postgres://", "postgresql://"))
+
+
+def postgres_url(env: dict | None = None) -> str | None:
+    """The first <SERVICE>_DATABASE_URL of `env` (default: this process's) that points at PostgreSQL."""
+    from stack.registry import existing_services
+
+    env = os.environ if env is None else env
+    return next((u for s in existing_services() if is_postgres(u := env.get(s.database_env, ""))), None)
 
 
 def redis_reachable(url: str) -> bool:

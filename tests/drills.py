@@ -8,17 +8,16 @@ loopback address (127.0.0.x) so that the per-IP rate limits it spends are its ow
 """
 
 import contextlib
-import socket
 import sqlite3
 import threading
-import time
 import uuid
-from urllib.parse import urlparse, urlunparse
+from urllib.parse import urlparse
 
 import httpx
 from system import existing_services, wait_until
 
-from stack import ledger, load
+from stack import ledger, load, procs
+from stack import system as stack_system
 from stack.ledger import order_statuses
 
 __all__ = ["order_statuses", "wait_until"]
@@ -73,7 +72,7 @@ def unsent_outbox_rows(system) -> dict[str, int]:
     query = "SELECT count(*) FROM events_outboxevent WHERE sent_at IS NULL"
     for service in existing_services():
         url = system.env.get(f"{service.upper()}_DATABASE_URL", "")
-        if url.startswith(("postgres://", "postgresql://")):
+        if stack_system.is_postgres(url):
             import psycopg
 
             with psycopg.connect(url, connect_timeout=5) as connection:
@@ -87,12 +86,13 @@ def unsent_outbox_rows(system) -> dict[str, int]:
 def audit(name, system, api, admin, orders: load.OrderLoad, products, stock, *, timeout: float = 90):
     """The ledger (stack.ledger.audit), plus: every outbox is empty afterwards; printed."""
     result = ledger.audit(name, api, admin, orders, products, stock, timeout=timeout)
-    unsent = wait_until(
-        lambda: (lambda counts: counts if not any(counts.values()) else None)(unsent_outbox_rows(system)),
-        timeout=30,
-        interval=0.5,
-        message="every outbox to be empty",
-    )
+    unsent = {}
+
+    def outboxes_empty() -> bool:
+        unsent.update(unsent_outbox_rows(system))
+        return not any(unsent.values())
+
+    wait_until(outboxes_empty, timeout=30, interval=0.5, message="every outbox to be empty")
     result.details.insert(0, f"unsent outbox rows {unsent}")
     result.print("\n[drill]")
     return result
@@ -103,13 +103,8 @@ def resume_once_the_gateway_is_down(system, orders: load.OrderLoad) -> threading
 
     def watch():
         port = urlparse(system.gateway_url).port
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            except OSError:
-                break
-            time.sleep(0.05)
+        with contextlib.suppress(AssertionError):
+            wait_until(lambda: not procs.port_open("127.0.0.1", port, timeout=1), timeout=60)
         orders.resume()
 
     watcher = threading.Thread(target=watch, name="drill-gateway-watch", daemon=True)
@@ -118,24 +113,19 @@ def resume_once_the_gateway_is_down(system, orders: load.OrderLoad) -> threading
 
 
 def uses_postgres(system) -> bool:
-    return all(
-        urlparse(system.env.get(f"{service.upper()}_DATABASE_URL", "")).scheme in ("postgres", "postgresql")
-        for service in existing_services()
-    )
+    urls = [system.env.get(f"{service.upper()}_DATABASE_URL", "") for service in existing_services()]
+    return all(stack_system.is_postgres(url) for url in urls)
 
 
 @contextlib.contextmanager
 def connections_refused(system, service: str):
     """Make PostgreSQL refuse new connections to `service`'s database and end the open ones, for the block."""
-    import psycopg
     from psycopg import sql
 
-    url = system.env[f"{service.upper()}_DATABASE_URL"]
-    database = urlparse(url).path.lstrip("/")
-    assert database.startswith("commercex_e2e_"), database  # only the test system's databases
-    maintenance = urlunparse(urlparse(url)._replace(path="/postgres"))
-    with psycopg.connect(maintenance, autocommit=True, connect_timeout=5) as admin:
-        admin.execute(sql.SQL("ALTER DATABASE {} ALLOW_CONNECTIONS false").format(sql.Identifier(database)))
+    with stack_system.maintenance(system.env[f"{service.upper()}_DATABASE_URL"]) as (admin, database):
+        assert database.startswith("commercex_e2e_"), database  # only the test system's databases
+        allow = "ALTER DATABASE {} ALLOW_CONNECTIONS {}"
+        admin.execute(sql.SQL(allow).format(sql.Identifier(database), sql.SQL("false")))
         try:
             admin.execute(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
@@ -144,9 +134,7 @@ def connections_refused(system, service: str):
             )
             yield
         finally:
-            admin.execute(
-                sql.SQL("ALTER DATABASE {} ALLOW_CONNECTIONS true").format(sql.Identifier(database))
-            )
+            admin.execute(sql.SQL(allow).format(sql.Identifier(database), sql.SQL("true")))
 
 
 def unverified_role(token: str) -> str | None:
