@@ -14,12 +14,14 @@ Prints one JSON line.
 import json
 import sys
 import time
+from collections import Counter
 from datetime import UTC, datetime
 
 import django
 
 django.setup()
 
+from bench.loadgen import percentile  # noqa: E402
 from orders.models import Order, OrderTransition  # noqa: E402
 from stack.ledger import FINAL_STATUSES as FINAL  # noqa: E402 (PYTHONPATH: the service and the repo)
 
@@ -42,13 +44,6 @@ def _statuses(ids: list[str]) -> dict[str, str]:
     return found
 
 
-def _percentile(values: list[float], fraction: float) -> float | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(fraction * len(ordered) + 0.5) - 1))]
-
-
 def wait_for_ids(ids: list[str], grace: float) -> dict:
     deadline = time.monotonic() + grace
     pending = list(ids)
@@ -58,9 +53,7 @@ def wait_for_ids(ids: list[str], grace: float) -> dict:
         if pending:
             time.sleep(0.25)
     statuses = _statuses(ids)
-    counts: dict[str, int] = {}
-    for pk in ids:
-        counts[statuses.get(pk, "MISSING")] = counts.get(statuses.get(pk, "MISSING"), 0) + 1
+    counts = Counter(statuses.get(pk, "MISSING") for pk in ids)
     pending_at, confirmed_at, last_final = {}, {}, None
     for chunk in _chunks(ids):
         rows = OrderTransition.objects.filter(order_id__in=chunk).values_list("order_id", "to_status", "at")
@@ -76,10 +69,10 @@ def wait_for_ids(ids: list[str], grace: float) -> dict:
     ]
     return {
         "orders": len(ids),
-        "statuses": counts,
+        "statuses": dict(counts),
         "confirmed": counts.get(Status.CONFIRMED, 0),
-        "pending_to_confirmed_p50_ms": _percentile(latencies, 0.50),
-        "pending_to_confirmed_p99_ms": _percentile(latencies, 0.99),
+        "pending_to_confirmed_p50_ms": percentile(latencies, 0.50),
+        "pending_to_confirmed_p99_ms": percentile(latencies, 0.99),
         "pending_to_confirmed_max_ms": max(latencies) if latencies else None,
         "last_final_at": last_final.timestamp() if last_final else None,
     }

@@ -19,14 +19,14 @@ import sys
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
 from bench import loadgen
 from bench.system import ADMIN_EMAIL, BENCH_VAR, BenchSystem, SystemFailed
-from stack import ledger
+from stack import ledger, load
 
 HERE = Path(__file__).resolve().parent
 PRODUCTS = 200
@@ -39,18 +39,10 @@ class Plan:
     """How long each part runs: ~30 s per scenario by default, a few seconds with --quick."""
 
     quick: bool
-    read_seconds: float = field(init=False)
-    placement_seconds: float = field(init=False)
-    saga_seconds: float = field(init=False)
     saga_rates: tuple = (50, 200)
-    step_seconds: float = field(init=False)
-    seeded_products: int = field(init=False)
-    events: int = field(init=False)
 
     def __post_init__(self) -> None:
-        self.read_seconds = 5 if self.quick else 30
-        self.placement_seconds = 5 if self.quick else 30
-        self.saga_seconds = 5 if self.quick else 30
+        self.read_seconds = self.placement_seconds = self.saga_seconds = 5 if self.quick else 30
         self.step_seconds = 4 if self.quick else 10
         self.seeded_products = 12_000 if self.quick else 60_000
         self.events = 3_000 if self.quick else 20_000
@@ -58,17 +50,9 @@ class Plan:
 
 @dataclass
 class Fixture:
-    admin_token: str
     customer_tokens: list[str]
     products: list[str]
-    read_products: list[str]
     files: dict[str, Path]
-
-
-def _expect(response: httpx.Response, status: int, what: str) -> dict:
-    if response.status_code != status:
-        raise SystemFailed(f"{what}: expected {status}, got {response.status_code}: {response.text[:300]}")
-    return response.json()
 
 
 def prepare(system: BenchSystem, plan: Plan, say) -> Fixture:
@@ -76,28 +60,20 @@ def prepare(system: BenchSystem, plan: Plan, say) -> Fixture:
     system.ensure_admin()
     run = uuid.uuid4().hex[:8]
     with httpx.Client(base_url=system.base_url, timeout=30) as client:
-        login = client.post("/api/auth/login", json={"email": ADMIN_EMAIL, "password": system.admin_password})
-        admin_token = _expect(login, 200, "admin login")["token"]
-        tokens = []
-        for index in range(CUSTOMERS):
-            body = {
-                "name": f"Bench {index}",
-                "email": f"bench-{run}-{index}@example.com",
-                "password": "Bench-pw-12345!",
-            }
-            tokens.append(_expect(client.post("/api/auth/register", json=body), 201, "register")["token"])
+        admin = load.login(client, ADMIN_EMAIL, system.admin_password)
+        customers = [
+            load.register(client, password=system.admin_password, prefix="bench") for _ in range(CUSTOMERS)
+        ]
+        tokens = [customer["token"] for customer in customers]
 
         def create(index: int) -> str:
             body = {"name": f"Bench {run} {index}", "price": "10.00", "stock": 1_000_000, "category": "bench"}
-            response = client.post(
-                "/api/products/", json=body, headers={"Authorization": f"Bearer {admin_token}"}
-            )
-            return _expect(response, 201, "create product")["id"]
+            return load.expect(client.post("/api/products/", json=body, headers=admin["headers"]), 201)["id"]
 
         with ThreadPoolExecutor(8) as pool:
             products = list(pool.map(create, range(PRODUCTS)))
         say("set-up: waiting until orders and inventory know the products (first saga round) ...")
-        warm_ids = _place_until_known(client, tokens[0], products)
+        warm_ids = _place_until_known(client, customers[0]["headers"], products)
     answer = system.django_script("orders", HERE / "orders_probe.py", {"ids": warm_ids, "grace": 60})
     if ledger.from_counts("warm-up", answer["statuses"]).lost:
         raise SystemFailed(f"warm-up orders did not complete: {answer['statuses']}")
@@ -116,28 +92,26 @@ def prepare(system: BenchSystem, plan: Plan, say) -> Fixture:
     }
     say("set-up: measuring what the idle system uses ...")
     system.idle_cpu_percent = system.cpu.measure_idle(3 if plan.quick else 10)
-    return Fixture(admin_token, tokens, products, read_products, files)
+    return Fixture(tokens, products, files)
 
 
 def _place_until_known(
-    client: httpx.Client, token: str, products: list[str], timeout: float = 60
+    client: httpx.Client, headers: dict, products: list[str], timeout: float = 60
 ) -> list[str]:
     """Order every product once (100 lines an order), retrying while orders does not know them yet."""
     ids, deadline = [], time.monotonic() + timeout
     for start in range(0, len(products), 100):
         items = [{"product": pk, "quantity": 1} for pk in products[start : start + 100]]
         while True:
-            response = client.post(
-                "/api/orders/", json={"items": items}, headers={"Authorization": f"Bearer {token}"}
-            )
+            response = client.post("/api/orders/", json={"items": items}, headers=headers)
             if response.status_code == 201:
-                ids.append(response.json()["id"])
                 break
             if response.status_code != 400 or time.monotonic() > deadline:
                 raise SystemFailed(
                     f"orders never accepted the new products: {response.status_code} {response.text[:300]}"
                 )
             time.sleep(0.5)
+        ids.append(response.json()["id"])
     return ids
 
 
@@ -316,14 +290,7 @@ def event_backbone(system: BenchSystem, plan: Plan, postgres_url: str | None, sa
     say(f"scenario: event backbone alone ({plan.events} events) ...")
     per_tx = 10
     result = subprocess.run(
-        [
-            sys.executable,
-            str(script),
-            "--events",
-            str(plan.events),
-            "--per-tx",
-            str(per_tx),
-        ],
+        [sys.executable, str(script), "--events", str(plan.events), "--per-tx", str(per_tx)],
         # It creates (and drops) its own database on this server.
         env={**system.env, "BENCH_POSTGRES_URL": postgres_url.rsplit("/", 1)[0]},
         capture_output=True,

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from stack.harness import SystemFailed
+
 DECLINED_CARD, GOOD_CARD = "tok_chargeDeclined", "tok_visa"
 
 
@@ -21,11 +23,11 @@ def client(base_url: str, *, source: str = "127.0.0.1", timeout: float = 15) -> 
     return httpx.Client(base_url=base_url, timeout=timeout, transport=transport)
 
 
-def _expect(response: httpx.Response, status: int) -> dict:
+def expect(response: httpx.Response, status: int) -> dict:
+    """The JSON body of `response`; SystemFailed when its status is not `status`."""
     if response.status_code != status:
-        raise RuntimeError(
-            f"{response.request.method} {response.request.url}: {response.status_code} {response.text}"
-        )
+        request = response.request
+        raise SystemFailed(f"{request.method} {request.url}: {response.status_code} {response.text[:300]}")
     return response.json()
 
 
@@ -36,7 +38,7 @@ def bearer(token: str) -> dict:
 def register(api: httpx.Client, *, password: str, prefix: str = "load", name: str = "Load") -> dict:
     """Register a fresh customer; return its registration body, email, password and auth headers."""
     email = f"{prefix}-{uuid.uuid4().hex[:12]}@{prefix}.example.com"
-    body = _expect(
+    body = expect(
         api.post("/api/auth/register", json={"name": name, "email": email, "password": password}), 201
     )
     return {**body, "email": email, "password": password, "headers": bearer(body["token"])}
@@ -44,14 +46,14 @@ def register(api: httpx.Client, *, password: str, prefix: str = "load", name: st
 
 def login(api: httpx.Client, email: str, password: str) -> dict:
     """Log in; return the login body, email, password and auth headers."""
-    body = _expect(api.post("/api/auth/login", json={"email": email, "password": password}), 200)
+    body = expect(api.post("/api/auth/login", json={"email": email, "password": password}), 200)
     return {**body, "email": email, "password": password, "headers": bearer(body["token"])}
 
 
 def make_product(api: httpx.Client, admin: dict, *, stock: int, timeout: float = 15, **fields) -> dict:
     """Create a product as `admin` and wait until inventory knows it (so orders of it can reserve)."""
     body = {"name": f"Load product {uuid.uuid4().hex[:8]}", "price": "5.00", "stock": stock, **fields}
-    product = _expect(api.post("/api/products/", json=body, headers=admin["headers"]), 201)
+    product = expect(api.post("/api/products/", json=body, headers=admin["headers"]), 201)
     deadline = time.monotonic() + timeout
     while api.get(f"/api/inventory/{product['id']}/").status_code != 200:
         if time.monotonic() > deadline:

@@ -10,7 +10,6 @@ otherwise (stack.harness runs it on free ports).
 """
 
 import contextlib
-import http.client
 import json
 import os
 import signal
@@ -19,6 +18,8 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlparse, urlunparse
+
+import httpx
 
 from stack import broker, gateway, procs, prometheus, system, workers
 from stack.children import Child
@@ -109,7 +110,7 @@ class Up:
     def prepare_one(self, service: Service) -> tuple[str, dict | None]:
         """Create a missing PostgreSQL database, migrate and collect static files; describe the service."""
         url = self.env.get(service.database_env, "")
-        if url.startswith(("postgres://", "postgresql://")) and system.ensure_postgres_database(url):
+        if system.is_postgres(url) and system.ensure_postgres_database(url):
             self.say(f"{service.name}: created database {urlparse(url).path.lstrip('/')}")
         log = self.log_dir / f"{service.name}-prepare.log"
         result = subprocess.run(
@@ -280,15 +281,11 @@ class Up:
 
     @staticmethod
     def healthy(port: int, path: str) -> bool:
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
         try:
-            connection.request("GET", path)
-            response = connection.getresponse()
-            return response.status == 200 and json.loads(response.read()).get("status") == "UP"
-        except (OSError, ValueError, http.client.HTTPException):
+            response = httpx.get(f"http://127.0.0.1:{port}{path}", timeout=2, trust_env=False)
+            return response.status_code == 200 and response.json().get("status") == "UP"
+        except (httpx.HTTPError, ValueError):
             return False
-        finally:
-            connection.close()
 
     def wait_until_healthy(self, timeout: float) -> bool:
         """Wait for every health check, then (briefly) for every consumer to join its group."""

@@ -63,11 +63,9 @@ def admin(system, api):
     """An admin account made with `manage_all.py createadmin`, logged in through the gateway."""
     email = unique_email("admin")
     system.create_admin(email, ADMIN_PASSWORD)
-    response = api.post("/api/auth/login", json={"email": email, "password": ADMIN_PASSWORD})
-    assert response.status_code == 200, response.text
-    body = response.json()
-    assert body["role"] == "admin"
-    return {"email": email, "password": ADMIN_PASSWORD, **body, "headers": bearer(body["token"])}
+    account = load.login(api, email, ADMIN_PASSWORD)
+    assert account["role"] == "admin"
+    return account
 
 
 @pytest.fixture
@@ -75,13 +73,7 @@ def new_customer(api):
     """Register a fresh customer; return its registration body plus auth headers."""
 
     def make(name: str = "E2E Customer") -> dict:
-        email = unique_email()
-        response = api.post(
-            "/api/auth/register", json={"name": name, "email": email, "password": CUSTOMER_PASSWORD}
-        )
-        assert response.status_code == 201, response.text
-        body = response.json()
-        return {**body, "password": CUSTOMER_PASSWORD, "headers": bearer(body["token"])}
+        return load.register(api, password=CUSTOMER_PASSWORD, prefix="customer", name=name)
 
     return make
 
