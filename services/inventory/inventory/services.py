@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 from rest_framework import exceptions
 
+from common.bulk import bulk_update
 from common.events import Event, publish, publish_many
 from inventory.models import OrderReservation, StockItem
 
@@ -113,7 +114,7 @@ class _Batch:
         changed = [self.stock[product_id] for product_id in sorted(self.changed)]
         for row in changed:
             row.updated_at = now
-        StockItem.objects.bulk_update(changed, ["available", "updated_at"])
+        bulk_update(changed, ["available", "updated_at"])
         self.events += [("stock-changed", row.product_id, _stock_changed(row, now), None) for row in changed]
         publish_many(self.events)
 
@@ -185,5 +186,5 @@ def stock_restore_for_orders(*, orders: list[OrderStock]) -> None:
             reservation.updated_at = timezone.now()
             restored.append(reservation)
     if restored:
-        OrderReservation.objects.bulk_update(restored, ["status", "updated_at"])
+        bulk_update(restored, ["status", "updated_at"])
     batch.save()

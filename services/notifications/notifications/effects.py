@@ -1,9 +1,11 @@
 """Outside effects of the notifications service, run by the event worker after each commit.
 
-`notification_send_due` takes the PENDING notifications that are due, over one SMTP
-connection per run, and settles each one on its own:
+`notification_send_due` takes the PENDING notifications that are due, over the worker's
+SMTP session (kept between runs while used within NOTIFICATION_SMTP_REUSE_SECONDS), and
+settles each one on its own:
 
-- accepted by the server → SENT at once (its own short transaction) and `notification-sent`;
+- accepted by the server → SENT and `notification-sent`, recorded every few mails
+  (MARK_SENT_EVERY) in one short transaction;
 - a 5xx about that message (e.g. 550 for its mailbox) → FAILED, and its source event is
   dead-lettered to `<type>.dlq` (kind `effect`);
 - a transient failure (connection error, timeout, 4xx) → retried for that message only,
@@ -13,8 +15,8 @@ connection per run, and settles each one on its own:
 Rows are claimed in a short transaction (`SELECT … FOR UPDATE SKIP LOCKED`, then their
 `next_attempt_at` moved NOTIFICATION_CLAIM_SECONDS ahead), so two workers never take the
 same one, and a worker that dies mid-run leaves them due again once the claim runs out.
-The only repeat left is a crash between the server's acceptance and the SENT commit: that
-mail goes out again with the same Message-ID.
+The only repeat left is a crash between the server's acceptance and the SENT commit: those
+mails (at most MARK_SENT_EVERY) go out again with the same Message-ID.
 """
 
 import logging
@@ -27,14 +29,16 @@ from django.db.models import F
 from django.utils import timezone
 
 from common.backoff import backoff_seconds
-from common.events import Event, dead_letter, publish
+from common.bulk import bulk_update
+from common.events import Event, dead_letter, publish_many
 from common.observability import metrics, tracing
-from notifications.mailer import SessionUnavailable, SmtpSession, classify, email_for
+from notifications.mailer import SessionUnavailable, SmtpSession, classify, email_for, server_address
 from notifications.models import Notification
 
 logger = logging.getLogger(__name__)
 
 Status = Notification.Status
+MARK_SENT_EVERY = 10
 
 
 def _claim(limit: int) -> list[Notification]:
@@ -70,25 +74,38 @@ def _cause(notification: Notification, trace_headers: dict) -> Event:
     )
 
 
-def _mark_sent(notification: Notification, trace_headers: dict) -> None:
+def _mark_sent(sent: list[tuple[Notification, dict]]) -> None:
+    """Record accepted mails as SENT and announce each with `notification-sent`, in one transaction."""
+    if not sent:
+        return
     sent_at = timezone.now()
     with transaction.atomic():
-        updated = Notification.objects.filter(id=notification.id, status=Status.PENDING).update(
-            status=Status.SENT, sent_at=sent_at, last_error=""
+        ids = [notification.id for notification, _ in sent]
+        pending = set(
+            Notification.objects.select_for_update()
+            .filter(id__in=ids, status=Status.PENDING)
+            .values_list("id", flat=True)
         )
-        if updated:
-            publish(
-                event_type="notification-sent",
-                key=notification.user_id,
-                data={
-                    "notificationId": str(notification.id),
-                    "userId": notification.user_id,
-                    "kind": notification.kind,
-                    "sourceEventId": notification.source_event_id,
-                    "sentAt": sent_at,
-                },
-                cause=_cause(notification, trace_headers),
-            )
+        Notification.objects.filter(id__in=pending).update(status=Status.SENT, sent_at=sent_at, last_error="")
+        publish_many(
+            [
+                (
+                    "notification-sent",
+                    notification.user_id,
+                    {
+                        "notificationId": str(notification.id),
+                        "userId": notification.user_id,
+                        "kind": notification.kind,
+                        "sourceEventId": notification.source_event_id,
+                        "sentAt": sent_at,
+                    },
+                    _cause(notification, trace_headers),
+                )
+                for notification, trace_headers in sent
+                if notification.id in pending
+            ]
+        )
+    metrics.effect_outcome("mail", "done", len(pending))
 
 
 def _mark_failed(notification: Notification, reason: str) -> None:
@@ -135,7 +152,7 @@ def _retry_later(notifications: list[Notification], reason: str) -> int:
         notification.next_attempt_at = now + timedelta(seconds=delay)
         retried.append(notification)
     with transaction.atomic():
-        Notification.objects.bulk_update(retried, ["next_attempt_at", "first_failed_at", "last_error"])
+        bulk_update(retried, ["next_attempt_at", "first_failed_at", "last_error"])
         if parked:
             Notification.objects.filter(id__in=parked, status=Status.PENDING).update(
                 status=Status.PARKED, last_error=reason[:2000]
@@ -154,9 +171,10 @@ def _release(notifications: list[Notification]) -> None:
     )
 
 
-def _send_one(notification: Notification, session: SmtpSession) -> int:
+def _send_one(notification: Notification, session: SmtpSession, sent: list) -> int:
     """Send one mail in the trace of the event that asked for it; return 1 if it is settled.
 
+    An accepted mail is appended to `sent` (marked SENT by the caller, a few at a time).
     Raises SessionUnavailable when there is no SMTP session at all.
     """
     with tracing.continue_trace("mail send", notification.trace_headers):
@@ -171,34 +189,72 @@ def _send_one(notification: Notification, session: SmtpSession) -> int:
                 return _retry_later([notification], failure.reason)
             _mark_failed(notification, failure.reason)
             return 1
-        _mark_sent(notification, trace_headers)
-    metrics.effect_outcome("mail", "done")
+    sent.append((notification, trace_headers))
     return 1
 
 
 def _deliver(claimed: list[Notification], session: SmtpSession, deadline: float) -> tuple[int, bool]:
-    """Send the claimed notifications one by one; return (how many settled, whether to stop)."""
-    settled = 0
-    for index, notification in enumerate(claimed):
-        if time.monotonic() > deadline:
-            _release(claimed[index:])
-            return settled, True
-        try:
-            settled += _send_one(notification, session)
-        except SessionUnavailable as error:
-            # No session at all: this message and the rest of the claim wait alike.
-            settled += _retry_later(claimed[index:], f"SMTP unavailable: {error}")
-            return settled, True
-    return settled, False
+    """Send the claimed notifications one by one; return (how many settled, whether to stop).
+
+    Accepted mails are marked SENT every MARK_SENT_EVERY mails and at the end: one
+    transaction for several, and at most that many sent again after a crash in between
+    (with the same Message-ID).
+    """
+    settled, sent = 0, []
+    try:
+        for index, notification in enumerate(claimed):
+            if time.monotonic() > deadline:
+                _release(claimed[index:])
+                return settled, True
+            try:
+                settled += _send_one(notification, session, sent)
+            except SessionUnavailable as error:
+                # No session at all: this message and the rest of the claim wait alike.
+                settled += _retry_later(claimed[index:], f"SMTP unavailable: {error}")
+                return settled, True
+            if len(sent) >= MARK_SENT_EVERY:
+                _mark_sent(sent)
+                sent = []
+        return settled, False
+    finally:
+        _mark_sent(sent)
+
+
+_sessions: list[SmtpSession] = []  # this worker's session, kept between runs
+
+
+def _session() -> SmtpSession:
+    """Return this worker's SMTP session: reused while recently used, else opened anew.
+
+    Reusing it spares a connect, EHLO and QUIT per run (a run follows every batch); an
+    idle one is closed, since servers drop idle sessions.
+    """
+    if _sessions:
+        session = _sessions[0]
+        if (
+            session.server == server_address()
+            and session.idle_for() <= settings.NOTIFICATION_SMTP_REUSE_SECONDS
+        ):
+            return session
+        session.close()
+        _sessions.clear()
+    _sessions.append(SmtpSession())
+    return _sessions[0]
+
+
+def session_close() -> None:
+    """Close this worker's SMTP session (a test's server changes; a worker stopping says QUIT)."""
+    while _sessions:
+        _sessions.pop().close()
 
 
 def notification_send_due() -> int:
-    """Send every due notification over one SMTP connection; return how many were settled."""
+    """Send every due notification over this worker's SMTP session; return how many were settled."""
     started = time.monotonic()
     # Stop well within the claim, so no other worker can take a row while it is being sent.
     deadline = started + min(settings.NOTIFICATION_RUN_SECONDS, settings.NOTIFICATION_CLAIM_SECONDS / 2)
     batch_size = settings.NOTIFICATION_SEND_BATCH
-    session = SmtpSession()
+    session = _session()
     settled = 0
     try:
         while time.monotonic() <= deadline:
@@ -209,7 +265,10 @@ def notification_send_due() -> int:
             settled += done
             if stop or len(claimed) < batch_size:
                 break
-    finally:
+    except BaseException:
+        session.close()
+        raise
+    if settings.NOTIFICATION_SMTP_REUSE_SECONDS <= 0:
         session.close()
     return settled
 

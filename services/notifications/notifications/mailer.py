@@ -2,6 +2,7 @@
 
 import contextlib
 import smtplib
+import time
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -59,6 +60,11 @@ def email_for(notification: Notification) -> EmailMessage:
     )
 
 
+def server_address() -> tuple:
+    """What a session is opened to: a session for another server (settings changed) is not reused."""
+    return (settings.EMAIL_BACKEND, settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_HOST_USER)
+
+
 class SmtpSession:
     """Django's configured email backend, opened once and reused for every message of a run.
 
@@ -68,7 +74,12 @@ class SmtpSession:
 
     def __init__(self) -> None:
         self.backend = get_connection(fail_silently=False)
+        self.server = server_address()
         self.is_open = False
+        self.last_used = 0.0
+
+    def idle_for(self) -> float:
+        return time.monotonic() - self.last_used
 
     def _open(self) -> None:
         if self.is_open:
@@ -87,6 +98,7 @@ class SmtpSession:
             if self.backend.send_messages([message]) != 1:
                 raise smtplib.SMTPException("the email backend did not send the message")
         finally:
+            self.last_used = time.monotonic()
             connection = getattr(self.backend, "connection", False)
             if connection is None or getattr(connection, "sock", True) is None:
                 self.close()  # dropped: reopen for the next message

@@ -1,5 +1,6 @@
 import pytest
 
+from notifications.effects import session_close
 from tests.mailserver import scripted_smtp_server
 
 
@@ -18,7 +19,9 @@ def smtp(_smtp, settings):
     settings.EMAIL_PORT = port
     settings.EMAIL_TIMEOUT = 5
     handler.reset()
-    return handler
+    session_close()  # a session kept from an earlier test would not count as this test's
+    yield handler
+    session_close()
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 
+from common.bulk import bulk_update
 from common.events import Event, publish_many
 from common.observability import metrics
 from orders.events import order_event
@@ -71,7 +72,7 @@ class _Moves:
 
     def save(self) -> None:
         if self.orders:
-            Order.objects.bulk_update(
+            bulk_update(
                 list(self.orders.values()),
                 ["status", "cancellation_reason", "status_changed_at", "payment_id"],
             )

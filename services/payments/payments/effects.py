@@ -26,6 +26,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from common.backoff import backoff_seconds
+from common.bulk import bulk_update
 from common.events import Event, publish_many
 from common.observability import metrics, tracing
 from payments.models import Payment
@@ -142,7 +143,7 @@ def _settle(effect: str, status: str, results: list, failures: list, untried: li
         for payment, reason in failures:
             if payment.id in fresh:
                 _retry_or_park(fresh[payment.id], reason, now)
-        Payment.objects.bulk_update(list(fresh.values()), OUTCOME_FIELDS)
+        bulk_update(list(fresh.values()), OUTCOME_FIELDS)
         publish_many(events)
         if untried:  # handed back, due now, their attempt not counted
             Payment.objects.filter(id__in=[p.id for p in untried], status=status).update(

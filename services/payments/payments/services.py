@@ -14,6 +14,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from common.bulk import bulk_update
 from common.events import Event, publish_many
 from payments.models import Payment
 
@@ -176,7 +177,7 @@ def payment_request_refunds(*, requests: list[RefundRequest]) -> None:
         elif _refund(payment, request, now):
             changed[payment.id] = payment
     Payment.objects.bulk_create(voided, ignore_conflicts=True)
-    Payment.objects.bulk_update(list(changed.values()), REFUND_FIELDS)
+    bulk_update(list(changed.values()), REFUND_FIELDS)
 
 
 @transaction.atomic

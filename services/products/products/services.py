@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from rest_framework import exceptions
 
+from common.bulk import bulk_update
 from common.events import publish
 from products import cache as product_cache
 from products import selectors
@@ -159,6 +160,6 @@ def products_set_stock(*, changes: list[StockChange]) -> int:
             differing.append(product.pk)
         product.stock, product.stock_changed_at = change.available, change.changed_at
         updated.append(product)
-    Product.objects.bulk_update(updated, ["stock", "stock_changed_at"])
+    bulk_update(updated, ["stock", "stock_changed_at"])
     product_cache.products_changed(product_ids=differing)
     return len(differing)

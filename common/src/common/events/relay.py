@@ -65,6 +65,9 @@ class OutboxListener:
         params.pop("context", None)
         params.pop("prepare_threshold", None)
         conn = psycopg.connect(**params, autocommit=True)
+        # The waiting flag needs no durability (after a crash the relay raises it again), so
+        # its two writes per wait need not wait for the WAL flush.
+        conn.execute("SET synchronous_commit = off")
         conn.execute(f"LISTEN {NOTIFY_CHANNEL}")
         return conn
 
