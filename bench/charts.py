@@ -73,17 +73,8 @@ class _Panel:
             parts.append(_text(self.x(0) - 4, y + 4, _label(value), anchor="end", size=10))
         for value in _ticks(self.x_top):
             parts.append(_text(self.x(value), HEIGHT - MARGIN + 14, _label(value), size=10))
-        parts.append(
-            _el(
-                "rect",
-                x=self.x(0),
-                y=MARGIN,
-                width=self.plot_w,
-                height=self.plot_h,
-                fill="none",
-                stroke="#666",
-            )
-        )
+        frame = {"x": self.x(0), "y": MARGIN, "width": self.plot_w, "height": self.plot_h}
+        parts.append(_el("rect", **frame, fill="none", stroke="#666"))
         parts.append(_text(self.left + MARGIN + self.plot_w / 2, HEIGHT - 16, x_label))
         parts.append(_text(self.left + 14, HEIGHT / 2, y_label, rotate=-90))
         return parts
@@ -131,13 +122,9 @@ def saga_chart(report: dict) -> str:
     slowest = max(100.0, *(run["pending_to_confirmed_p99_ms"] for run in runs))
     latency = _Panel(0, x_top, 10 ** math.ceil(math.log10(slowest)), log_y=True, y_low=1)
     parts = latency.axes("PENDING → CONFIRMED latency", "offered orders/s", "ms (log scale)")
-    for row, (key, name, colour) in enumerate(
-        [
-            ("pending_to_confirmed_p50_ms", "p50", COLOURS[0]),
-            ("pending_to_confirmed_p99_ms", "p99", COLOURS[2]),
-        ]
-    ):
-        parts += latency.line([(run["offered_rate"], run[key]) for run in runs], colour, name, row)
+    for row, (name, colour) in enumerate([("p50", COLOURS[0]), ("p99", COLOURS[2])]):
+        points = [(run["offered_rate"], run[f"pending_to_confirmed_{name}_ms"]) for run in runs]
+        parts += latency.line(points, colour, name, row)
     rates = [(run["offered_rate"], run["confirmed"] / run["seconds"]) for run in runs]
     throughput = _Panel(WIDTH, x_top, max(x_top, max(rate for _, rate in rates) * 1.1))
     parts += throughput.axes("Throughput", "offered orders/s", "CONFIRMED orders/s")
@@ -179,16 +166,9 @@ def cpu_chart(report: dict) -> str:
         shares.append(("other", sum(v for k, v in used.items() if k not in named)))
         for colour, (name, value) in zip(COLOURS, shares, strict=False):
             if value > 0:
+                title = _el("title", escape(f"{name} {value:.1f} ms"))
                 parts.append(
-                    _el(
-                        "rect",
-                        _el("title", escape(f"{name} {value:.1f} ms")),
-                        x=float(x),
-                        y=y,
-                        width=value * scale,
-                        height=bar,
-                        fill=colour,
-                    )
+                    _el("rect", title, x=float(x), y=y, width=value * scale, height=bar, fill=colour)
                 )
                 x += value * scale
         parts.append(_text(x + 4, y + 13, f"{sum(used.values()):.1f}", anchor="start", size=10))

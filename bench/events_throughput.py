@@ -22,6 +22,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -47,15 +48,10 @@ def consumer_role(expected: int) -> None:
     handled: dict[str, float] = {}
     consumer = EventConsumer({"widget-counted": lambda event: pending.append(event.id)})
     consumer.start()
-    stop = False
-
-    def on_term(*_):
-        nonlocal stop
-        stop = True
-
-    signal.signal(signal.SIGTERM, on_term)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
     print("ready", flush=True)
-    while len(handled) < expected and not stop:
+    while len(handled) < expected and not stop.is_set():
         consumer.poll_once(0.2)
         now = time.time()  # after the batch's transaction and offset commit
         for event_id in pending:
@@ -69,14 +65,9 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=5000)
     parser.add_argument("--per-tx", type=int, default=1, help="events recorded per transaction")
-    parser.add_argument(
-        "--rate", type=float, default=0, help="transactions/s to aim at (0: as fast as possible)"
-    )
-    parser.add_argument(
-        "--backlog",
-        action="store_true",
-        help="record every event first, then start the relay: the pipeline's capacity, no latency",
-    )
+    parser.add_argument("--rate", type=float, default=0, help="transactions/s to aim at (0: at once)")
+    backlog = "record every event first, then start the relay: the pipeline's capacity, no latency"
+    parser.add_argument("--backlog", action="store_true", help=backlog)
     parser.add_argument("--database-url", help="an existing database to use (default: a fresh one)")
     parser.add_argument("--role", default="main", help=argparse.SUPPRESS)
     parser.add_argument("--expected", type=int, default=0, help=argparse.SUPPRESS)
@@ -159,16 +150,13 @@ def main() -> None:
         return
     work = Path(tempfile.mkdtemp(prefix="bench-events-"))
     server = os.environ.get("BENCH_POSTGRES_URL", DEFAULT_SERVER)
-    fresh = (
-        None if args.database_url else own_database_url(server, label=f"bench_events_{uuid.uuid4().hex[:8]}")
-    )
+    label = f"bench_events_{uuid.uuid4().hex[:8]}"
+    fresh = None if args.database_url else own_database_url(server, label=label)
     if fresh:
         recreate_postgres_database(fresh)
     env = {**os.environ, "TESTSVC_DATABASE_URL": args.database_url or fresh, "LOG_LEVEL": "WARNING"}
     env.update(PYTHONPATH=os.pathsep.join([str(TESTS), env.get("PYTHONPATH", "")]))
-    env.update(
-        KAFKA_TOPIC_PREFIX=f"bench{uuid.uuid4().hex[:8]}.", KAFKA_GROUP_ID=f"bench-{uuid.uuid4().hex[:8]}"
-    )
+    env.update(KAFKA_TOPIC_PREFIX=f"bench{label[-8:]}.", KAFKA_GROUP_ID=f"bench-{uuid.uuid4().hex[:8]}")
     started: list[subprocess.Popen] = []
     tansu = None
     try:

@@ -6,6 +6,7 @@ import re
 import shutil
 import subprocess
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,10 +18,6 @@ WRK_CONNECTIONS = 32
 MAX_LAG_SECONDS = 10.0
 
 _UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}
-
-
-def wrk_binary() -> str | None:
-    return shutil.which("wrk")
 
 
 @dataclass
@@ -78,15 +75,12 @@ def run_wrk(
     save_as: Path | None = None,
 ) -> WrkResult:
     """Run wrk against `url` for `seconds` (keep-alive) and return its figures."""
-    binary = wrk_binary()
+    binary = shutil.which("wrk")
     if binary is None:
         raise RuntimeError("wrk is not installed (apt-get install wrk)")
     command = [binary, f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency"]
-    command += ["--timeout", "10s"]
-    if script:
-        command += ["-s", str(LUA / script), url, "--", str(threads)]
-    else:
-        command.append(url)
+    script_args = ["-s", str(LUA / script), url, "--", str(threads)] if script else [url]
+    command += ["--timeout", "10s", *script_args]
     result = subprocess.run(
         command, capture_output=True, text=True, env={**os.environ, **(env or {})}, timeout=seconds + 60
     )
@@ -118,7 +112,7 @@ class OfferedLoad:
     seconds: float
     sent: int = 0
     accepted_ids: list[str] = field(default_factory=list)
-    failures: dict = field(default_factory=dict)
+    failures: Counter = field(default_factory=Counter)
     latencies_ms: list[float] = field(default_factory=list)
     behind: int = 0  # requests that could not start on time (too many in flight)
     gave_up: bool = False  # stopped early: fell more than MAX_LAG_SECONDS behind the schedule
@@ -150,8 +144,8 @@ async def _offer_orders(
     async with aiohttp.ClientSession(base_url, connector=connector, timeout=timeout) as session:
 
         async def place(index: int) -> None:
-            body = {"items": [{"product": products[index % len(products)], "quantity": 1}]}
-            body["payment_method"] = payment_method
+            product = products[index % len(products)]
+            body = {"items": [{"product": product, "quantity": 1}], "payment_method": payment_method}
             headers = {"Authorization": f"Bearer {tokens[index % len(tokens)]}"}
             started = time.perf_counter()
             try:
@@ -161,10 +155,9 @@ async def _offer_orders(
                         load.accepted_ids.append(answer["id"])
                         load.latencies_ms.append((time.perf_counter() - started) * 1000)
                     else:
-                        load.failures[response.status] = load.failures.get(response.status, 0) + 1
+                        load.failures[response.status] += 1
             except (TimeoutError, aiohttp.ClientError, ValueError) as error:
-                name = type(error).__name__
-                load.failures[name] = load.failures.get(name, 0) + 1
+                load.failures[type(error).__name__] += 1
             finally:
                 slots.release()
 

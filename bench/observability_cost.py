@@ -117,22 +117,11 @@ def run(requests: int, events: int) -> dict:
                 env["OTEL_EXPORTER_OTLP_ENDPOINT"] = f"http://127.0.0.1:{sink.server_address[1]}"
             if mode == "unsampled":  # tracing on, but no trace chosen: what the e2e suite runs
                 env.update(OTEL_TRACES_SAMPLER="parentbased_traceidratio", OTEL_TRACES_SAMPLER_ARG="0")
+            counts = ["--requests", str(requests), "--events", str(events)]
+            command = [sys.executable, __file__, "--child", mode, *counts]
+            orders = ROOT / "services" / "orders"
             out = subprocess.run(
-                [
-                    sys.executable,
-                    __file__,
-                    "--child",
-                    mode,
-                    "--requests",
-                    str(requests),
-                    "--events",
-                    str(events),
-                ],
-                cwd=ROOT / "services" / "orders",
-                env=env,
-                capture_output=True,
-                text=True,
-                check=True,
+                command, cwd=orders, env=env, capture_output=True, text=True, check=True
             ).stdout
             results[mode] = json.loads(out.strip().splitlines()[-1])
     sink.shutdown()

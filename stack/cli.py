@@ -43,17 +43,11 @@ def cmd_test(args) -> int:
 
 def cmd_lint(args) -> int:
     bin_dir = os.path.dirname(sys.executable)
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(str(service.directory) for service in existing_services())
-    checks = [
-        [os.path.join(bin_dir, "ruff"), "check", "."],
-        [os.path.join(bin_dir, "ruff"), "format", "--check", "."],
-        [os.path.join(bin_dir, "lint-imports")],
-    ]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(str(s.directory) for s in existing_services())}
     failed = 0
-    for command in checks:
-        print("$", " ".join(os.path.basename(part) if i == 0 else part for i, part in enumerate(command)))
-        failed |= subprocess.run(command, cwd=ROOT, env=env).returncode != 0
+    for tool, *args in (["ruff", "check", "."], ["ruff", "format", "--check", "."], ["lint-imports"]):
+        print("$", tool, *args)
+        failed |= subprocess.run([os.path.join(bin_dir, tool), *args], cwd=ROOT, env=env).returncode != 0
     return int(failed)
 
 
@@ -79,14 +73,8 @@ def cmd_bench(args) -> int:
 def cmd_soak(args) -> int:
     from stack.soak import run_soak
 
-    return run_soak(
-        minutes=args.minutes,
-        url=args.url,
-        admin_email=args.admin_email,
-        admin_password=args.admin_password,
-        order_rate=args.order_rate,
-        browsers=args.browsers,
-    )
+    names = ("minutes", "url", "admin_email", "admin_password", "order_rate", "browsers")
+    return run_soak(**{name: getattr(args, name) for name in names})
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -94,9 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     up = sub.add_parser("up", help="start the whole system in the foreground")
-    up.add_argument(
-        "--observability", action="store_true", help="install Prometheus (Debian package) if missing"
-    )
+    up.add_argument("--observability", action="store_true", help="install Prometheus (Debian) if missing")
     up.set_defaults(func=cmd_up)
 
     ctl = sub.add_parser("ctl", help="stop or start one child of a running `up` (e.g. payments-work)")
@@ -119,9 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("lint", help="ruff and import-linter").set_defaults(func=cmd_lint)
 
-    soak = sub.add_parser(
-        "soak", help="mixed load for N minutes; prints errors, lost orders, doubled effects, RSS"
-    )
+    soak = sub.add_parser("soak", help="mixed load for N minutes; errors, lost orders, doubled effects, RSS")
     soak.add_argument("--minutes", type=float, default=10)
     soak.add_argument("--url", help="soak a running system (its gateway URL) instead of starting one")
     soak.add_argument("--admin-email", help="an admin of the system given with --url")

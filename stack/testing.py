@@ -5,6 +5,7 @@ import subprocess
 import sys
 import time
 import xml.etree.ElementTree as ET
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,13 +43,11 @@ def suites() -> list[tuple[str, Path]]:
 def _count(junit: Path) -> tuple[int, int, int]:
     if not junit.exists():
         return 0, 0, 0
-    tests = failures = errors = skipped = 0
+    totals = Counter()
     for suite in ET.parse(junit).getroot().iter("testsuite"):
-        tests += int(suite.get("tests", 0))
-        failures += int(suite.get("failures", 0))
-        errors += int(suite.get("errors", 0))
-        skipped += int(suite.get("skipped", 0))
-    return tests - failures - errors - skipped, failures + errors, skipped
+        totals.update({key: int(suite.get(key, 0)) for key in ("tests", "failures", "errors", "skipped")})
+    failed = totals["failures"] + totals["errors"]
+    return totals["tests"] - failed - totals["skipped"], failed, totals["skipped"]
 
 
 def run_suite(name: str, directory: Path, env: dict, extra_args: list[str]) -> SuiteResult:
@@ -72,7 +71,7 @@ def run_suite(name: str, directory: Path, env: dict, extra_args: list[str]) -> S
     return result
 
 
-def _report(result: SuiteResult) -> None:
+def _report(result: SuiteResult) -> SuiteResult:
     mark = "ok" if result.ok else "FAILED"
     print(
         f"[{mark:>6}] {result.name:<14} {result.passed:>4} passed {result.failed:>3} failed "
@@ -83,6 +82,7 @@ def _report(result: SuiteResult) -> None:
         print(f"--- {result.log} (tail) ---")
         print("\n".join(result.log.read_text(errors="replace").splitlines()[-60:]))
         print("---", flush=True)
+    return result
 
 
 def run_tests(*, only: list[str], pytest_args: list[str], jobs: int) -> int:
@@ -93,35 +93,25 @@ def run_tests(*, only: list[str], pytest_args: list[str], jobs: int) -> int:
     try:
         if not env.get("KAFKA_BOOTSTRAP_SERVERS"):
             port = procs.free_port()
-            started_here.append(
-                ("broker", broker.start_tansu(port=port, log=VAR / "test-logs" / "tansu.log"))
-            )
+            tansu = broker.start_tansu(port=port, log=VAR / "test-logs" / "tansu.log")
+            started_here.append((broker.stop_tansu, tansu))
             env["KAFKA_BOOTSTRAP_SERVERS"] = f"127.0.0.1:{port}"
             env.setdefault("COMMERCEX_KAFKA_PROFILE", "tansu")
         port = procs.free_port()
         command = system.redis_server_command(port=port)
         if not system.redis_reachable(env.get("REDIS_URL", "redis://127.0.0.1:6379/0")) and command:
-            started_here.append(("redis", procs.start(command, log=VAR / "test-logs" / "redis.log")))
+            started_here.append((procs.stop, procs.start(command, log=VAR / "test-logs" / "redis.log")))
             procs.wait_for_port("127.0.0.1", port, timeout=10)
             env["REDIS_URL"] = f"redis://127.0.0.1:{port}/0"
         selected = [(name, path) for name, path in suites() if not only or name in only]
-        results: list[SuiteResult] = []
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
             futures = [pool.submit(run_suite, name, path, env, pytest_args) for name, path in selected]
-            for future in futures:
-                result = future.result()
-                _report(result)
-                results.append(result)
+            results = [_report(future.result()) for future in futures]
         if (ROOT / "tests").is_dir() and (not only or "e2e" in only):
-            result = run_suite("e2e", ROOT / "tests", env, pytest_args)
-            _report(result)
-            results.append(result)
+            results.append(_report(run_suite("e2e", ROOT / "tests", env, pytest_args)))
     finally:
-        for name, process in reversed(started_here):
-            if name == "broker":
-                broker.stop_tansu(process)
-            else:
-                procs.stop(process)
+        for stop, process in reversed(started_here):
+            stop(process)
     passed = sum(r.passed for r in results)
     failed = sum(r.failed for r in results)
     skipped = sum(r.skipped for r in results)
