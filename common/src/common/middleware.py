@@ -64,17 +64,22 @@ class AccessLogMiddleware:
     def __call__(self, request):
         started = time.perf_counter()
         response = self.get_response(request)
-        access_log.info(
-            "request",
-            extra={
-                "method": request.method,
-                "path": request.path,
-                "status": response.status_code,
-                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
-                "client_ip": client_ip(request),
-            },
-        )
+        log_access(request, response, started)
         return response
+
+
+def log_access(request, response, started: float) -> None:
+    """Write the access-log line of `response` (`started`: perf_counter at the request's start)."""
+    access_log.info(
+        "request",
+        extra={
+            "method": request.method,
+            "path": request.path,
+            "status": response.status_code,
+            "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+            "client_ip": client_ip(request),
+        },
+    )
 
 
 class DatabaseUnavailableMiddleware:
@@ -112,19 +117,19 @@ class RateLimitMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        rate = settings.RATE_LIMIT
-        path = request.path.rstrip("/")
-        if rate != RATE_OFF and not path.endswith("/health") and path != "/metrics":
-            usage = get_usage(
-                request,
-                group=f"{settings.SERVICE_NAME}-service",
-                key="ip",
-                rate=rate,
-                increment=True,
-            )
-            if usage and usage["should_limit"]:
-                return too_many_requests(usage["time_left"])
+        usage = rate_limit_usage(request)
+        if usage and usage["should_limit"]:
+            return too_many_requests(usage["time_left"])
         return self.get_response(request)
+
+
+def rate_limit_usage(request) -> dict | None:
+    """Count `request` against RATE_LIMIT; django-ratelimit's usage, or None (off, or exempt)."""
+    rate = settings.RATE_LIMIT
+    path = request.path.rstrip("/")
+    if rate == RATE_OFF or path.endswith("/health") or path == "/metrics":
+        return None
+    return get_usage(request, group=f"{settings.SERVICE_NAME}-service", key="ip", rate=rate, increment=True)
 
 
 # ---- sessions, auth and messages: for the admin's pages, not for /api/ ----------------------
