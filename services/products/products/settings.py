@@ -16,5 +16,9 @@ PRODUCTS_CACHE_WAIT_SECONDS = env.float("PRODUCTS_CACHE_WAIT_SECONDS", default=2
 # After a Redis failure, skip the cache for this long instead of paying a timeout per request.
 PRODUCTS_CACHE_RETRY_SECONDS = env.float("PRODUCTS_CACHE_RETRY_SECONDS", default=1.0)
 
+# Cache hits answered in front of Django (products/fastpath.py, wsgi.py); off: by the
+# innermost middleware below, inside Django (measured in docs/PERFORMANCE.md).
+PRODUCTS_FAST_HITS = env.bool("PRODUCTS_FAST_HITS", default=True)
+
 # Innermost: cache hits of catalogue reads answered from their stored bytes, ahead of DRF.
 MIDDLEWARE = [*MIDDLEWARE, "products.middleware.CachedReadMiddleware"]
