@@ -25,6 +25,7 @@ from common.events import config, hooks
 from common.events.inbox import inbox_purge
 from common.events.messages import KafkaMessage, encode
 from common.events.models import OutboxEvent
+from common.events.pending import PendingRow, mark_sent, pending_rows
 from common.events.schemas import event_types
 from common.events.topics import ensure_topics
 
@@ -183,7 +184,7 @@ class Relay:
 
     def send_pending(self) -> int:
         """Send one batch of unsent rows and mark the acknowledged ones; return how many were sent."""
-        rows = list(OutboxEvent.objects.filter(sent_at__isnull=True).order_by("id")[: self.batch_size])
+        rows = pending_rows(self.batch_size)
         if not rows:
             return 0
         self.ensure_topics({config.topic_for(row.topic, self.prefix) for row in rows})
@@ -209,7 +210,7 @@ class Relay:
             )
         remaining = producer.flush(self.flush_timeout)
         if delivered:
-            OutboxEvent.objects.filter(id__in=delivered).update(sent_at=timezone.now())
+            mark_sent(delivered)
             hooks.count("relay_send_latency", time.monotonic() - sent_at)
             self._count_published(rows, set(delivered))
         if errors or remaining:
@@ -219,14 +220,14 @@ class Relay:
             )
         return len(delivered)
 
-    def _message(self, row: OutboxEvent) -> KafkaMessage:
+    def _message(self, row: PendingRow) -> KafkaMessage:
         """Encode a row; a dead letter keeps its original id and attributes (its headers)."""
         if row.raw_value is not None:  # a dead letter of a message that was never an event
             headers = {name: value.encode() for name, value in row.headers.items()}
             return KafkaMessage(headers=headers, key=row.key.encode(), value=bytes(row.raw_value))
         extra = dict(row.headers)
         message = encode(
-            event_id=extra.pop("ce_id", "") or str(row.event_id),
+            event_id=extra.pop("ce_id", "") or row.event_id,
             event_type=row.event_type,
             service=self.service,
             time=row.created_at,
