@@ -2,8 +2,8 @@
 
 - nginx answering a fixed body (a tiny nginx config on a free port, access log off);
 - a trivial Django view (bench/trivial_app.py) under gunicorn configured as the services
-  are (gthread, GUNICORN_WORKERS x GUNICORN_THREADS, 2 x 4), through that nginx with
-  upstream keep-alive;
+  are by default (stack.workers: gthread 2 x 4, GUNICORN_* override), through that nginx
+  with upstream keep-alive;
 - Redis GET (redis-benchmark when installed, else a redis-py loop);
 - a single-row INSERT per transaction (pgbench on the services' PostgreSQL server when
   <SERVICE>_DATABASE_URL points to one, else a sqlite3 loop, as the embedded default is);
@@ -25,7 +25,7 @@ from urllib.parse import urlparse
 
 from bench import loadgen
 from bench.system import BENCH_VAR
-from stack import gateway, procs, system
+from stack import gateway, procs, system, workers
 from stack.registry import ROOT
 
 CEILING_VAR = BENCH_VAR / "ceilings"
@@ -75,11 +75,10 @@ class HttpCeilings:
         site = SITE.format(port=self.port, django_port=self.django_port)
         config = gateway.write_main_config(CEILING_VAR, site, "ceiling-site.conf")
         log_dir = CEILING_VAR / "log"
+        # The services' default model (stack.workers, GUNICORN_* variables as for them).
         django = [
             sys.executable, "-m", "gunicorn", "bench.trivial_app:application",
-            "--worker-class", "gthread",
-            "--workers", os.environ.get("GUNICORN_WORKERS", "2"),
-            "--threads", os.environ.get("GUNICORN_THREADS", "4"),
+            *workers.gunicorn_arguments("trivial", os.environ),
             "--bind", f"127.0.0.1:{self.django_port}", "--keep-alive", "75", "--preload",
         ]  # fmt: skip
         self.processes.append(procs.start(django, log=log_dir / "trivial-django.log", cwd=ROOT))

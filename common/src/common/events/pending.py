@@ -8,7 +8,7 @@ from the ORM once, and rows come back as plain tuples.
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cache
 
 import orjson
@@ -64,7 +64,7 @@ def _json(value) -> dict:
 def _moment(value) -> datetime:
     if isinstance(value, str):  # SQLite: naive UTC text
         value = parse_datetime(value)
-    return value if timezone.is_aware(value) else timezone.make_aware(value, timezone.utc)
+    return value if timezone.is_aware(value) else timezone.make_aware(value, UTC)
 
 
 def pending_rows(limit: int) -> list[PendingRow]:

@@ -5,35 +5,15 @@ NOTIFY is delivered when the inserting transaction commits, and never if it roll
 
 from django.db import migrations
 
-CREATE = """
-CREATE OR REPLACE FUNCTION events_outbox_notify() RETURNS trigger AS $$
-BEGIN
-    PERFORM pg_notify('events_outbox', '');
-    RETURN NULL;
-END;
-$$ LANGUAGE plpgsql;
-DROP TRIGGER IF EXISTS events_outbox_notify ON events_outboxevent;
-CREATE TRIGGER events_outbox_notify AFTER INSERT ON events_outboxevent
-    FOR EACH STATEMENT EXECUTE FUNCTION events_outbox_notify();
-"""
-
-DROP = """
-DROP TRIGGER IF EXISTS events_outbox_notify ON events_outboxevent;
-DROP FUNCTION IF EXISTS events_outbox_notify();
-"""
-
-
-def create_trigger(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(CREATE)
-
-
-def drop_trigger(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(DROP)
+from common.events.migrations import _outbox_notify as sql
 
 
 class Migration(migrations.Migration):
     dependencies = [("events", "0001_initial")]
 
-    operations = [migrations.RunPython(create_trigger, drop_trigger)]
+    operations = [
+        sql.PostgreSQLOnly(
+            [sql.NOTIFY_ALWAYS, sql.DROP_TRIGGER, sql.TRIGGER_AT_INSERT],
+            reverse_sql=[sql.DROP_TRIGGER, sql.DROP_FUNCTION],
+        )
+    ]

@@ -9,43 +9,14 @@ on every poll anyway, costs committers nothing.
 
 from django.db import migrations
 
-CREATE = """
-CREATE UNLOGGED TABLE IF NOT EXISTS events_relay_waiting (
-    id integer PRIMARY KEY,
-    waiting boolean NOT NULL
-);
-CREATE OR REPLACE FUNCTION events_outbox_notify() RETURNS trigger AS $$
-BEGIN
-    IF EXISTS (SELECT 1 FROM events_relay_waiting WHERE waiting) THEN
-        PERFORM pg_notify('events_outbox', '');
-    END IF;
-    RETURN NULL;
-END;
-$$ LANGUAGE plpgsql;
-"""
-
-DROP = """
-CREATE OR REPLACE FUNCTION events_outbox_notify() RETURNS trigger AS $$
-BEGIN
-    PERFORM pg_notify('events_outbox', '');
-    RETURN NULL;
-END;
-$$ LANGUAGE plpgsql;
-DROP TABLE IF EXISTS events_relay_waiting;
-"""
-
-
-def forwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(CREATE)
-
-
-def backwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(DROP)
+from common.events.migrations import _outbox_notify as sql
 
 
 class Migration(migrations.Migration):
     dependencies = [("events", "0002_outbox_notify")]
 
-    operations = [migrations.RunPython(forwards, backwards)]
+    operations = [
+        sql.PostgreSQLOnly(
+            [sql.CREATE_FLAG, sql.NOTIFY_WHILE_RELAY_WAITS], reverse_sql=[sql.NOTIFY_ALWAYS, sql.DROP_FLAG]
+        )
+    ]

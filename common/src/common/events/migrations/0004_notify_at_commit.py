@@ -8,30 +8,14 @@ from the rest of the transaction to its commit.
 
 from django.db import migrations
 
-CREATE = """
-DROP TRIGGER IF EXISTS events_outbox_notify ON events_outboxevent;
-CREATE CONSTRAINT TRIGGER events_outbox_notify AFTER INSERT ON events_outboxevent
-    DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION events_outbox_notify();
-"""
-
-DROP = """
-DROP TRIGGER IF EXISTS events_outbox_notify ON events_outboxevent;
-CREATE TRIGGER events_outbox_notify AFTER INSERT ON events_outboxevent
-    FOR EACH STATEMENT EXECUTE FUNCTION events_outbox_notify();
-"""
-
-
-def forwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(CREATE)
-
-
-def backwards(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute(DROP)
+from common.events.migrations import _outbox_notify as sql
 
 
 class Migration(migrations.Migration):
     dependencies = [("events", "0003_notify_only_when_relay_waits")]
 
-    operations = [migrations.RunPython(forwards, backwards)]
+    operations = [
+        sql.PostgreSQLOnly(
+            [sql.DROP_TRIGGER, sql.TRIGGER_AT_COMMIT], reverse_sql=[sql.DROP_TRIGGER, sql.TRIGGER_AT_INSERT]
+        )
+    ]
