@@ -38,9 +38,8 @@ def bearer(token: str) -> dict:
 def register(api: httpx.Client, *, password: str, prefix: str = "load", name: str = "Load") -> dict:
     """Register a fresh customer; return its registration body, email, password and auth headers."""
     email = f"{prefix}-{uuid.uuid4().hex[:12]}@{prefix}.example.com"
-    body = expect(
-        api.post("/api/auth/register", json={"name": name, "email": email, "password": password}), 201
-    )
+    answer = api.post("/api/auth/register", json={"name": name, "email": email, "password": password})
+    body = expect(answer, 201)
     return {**body, "email": email, "password": password, "headers": bearer(body["token"])}
 
 
