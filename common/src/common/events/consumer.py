@@ -59,6 +59,7 @@ class EventConsumer:
         self.stopping = threading.Event()
         self.assigned = threading.Event()
         self.consumer: Consumer | None = None
+        self._uncommitted: list = []  # the offsets after the last batch, committed on close too
         self._next_topic_check = 0.0
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -93,6 +94,8 @@ class EventConsumer:
         self.assigned.set()
 
     def _on_revoke(self, _consumer, partitions) -> None:
+        self._commit(wait=True)  # what this member applied, before another one takes over
+        self._uncommitted = []
         logger.info(
             "partitions revoked", extra={"partitions": [f"{p.topic}[{p.partition}]" for p in partitions]}
         )
@@ -120,6 +123,7 @@ class EventConsumer:
         if self.consumer is not None:
             if not self.assigned.is_set():
                 self.assigned.wait(5)  # Tansu: closing before the first assignment blocks the group id
+            self._commit(wait=True)
             self.consumer.close()
             self.consumer = None
         connection.close()  # the consumer may run in a thread of its own (worker, tests)
@@ -257,9 +261,18 @@ class EventConsumer:
         for event_type, n in _per_topic(result.handled, attr="type").items():
             hooks.count("handler_duration", event_type, seconds * n / max(1, len(result.handled)))
 
-    def _commit(self, messages: list) -> None:
+    def _commit(self, messages: list | None = None, *, wait: bool = False) -> None:
+        """Commit the offsets after `messages` (or the last batch's, waiting for it: on close).
+
+        Asynchronous while running: a lost commit only redelivers a batch, which the inbox
+        turns into no effect, and the next batch does not wait a broker round trip.
+        """
+        if messages is not None:
+            self._uncommitted = next_offsets(messages)
+        if not self._uncommitted:
+            return
         try:
-            self.consumer.commit(offsets=next_offsets(messages), asynchronous=False)
+            self.consumer.commit(offsets=self._uncommitted, asynchronous=not wait)
         except KafkaException as exc:
             # Not fatal: the batch is redelivered and the inbox turns it into no effect.
             logger.warning("consumer: offset commit failed", extra={"error": str(exc)})
