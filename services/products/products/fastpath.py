@@ -81,13 +81,30 @@ def usable() -> bool:
     return settings.PRODUCTS_FAST_HITS and not tracing.enabled() and not unknown
 
 
+class _PrometheusAfter(PrometheusAfterMiddleware):
+    """django-prometheus's hooks, each labelled series looked up once (hits have few label sets)."""
+
+    def __init__(self, get_response):
+        super().__init__(get_response)
+        self._series: dict[tuple, object] = {}
+
+    def label_metric(self, metric, request, response=None, **labels):
+        if not labels:
+            return metric
+        key = (metric, *labels.values())
+        series = self._series.get(key)
+        if series is None:
+            series = self._series[key] = metric.labels(**labels)
+        return series
+
+
 class CachedReadApplication:
     """WSGI application: a catalogue cache hit answered here, anything else by `application`."""
 
     def __init__(self, application):
         self.application = application
         self.before = PrometheusBeforeMiddleware(_unused)
-        self.after = PrometheusAfterMiddleware(_unused)
+        self.after = _PrometheusAfter(_unused)
         self.security = SecurityMiddleware(_unused)
         self.common = CommonMiddleware(_unused)
         self.xframe = XFrameOptionsMiddleware(_unused)
