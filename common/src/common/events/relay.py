@@ -25,7 +25,7 @@ from common.events import config, hooks
 from common.events.inbox import inbox_purge
 from common.events.messages import KafkaMessage, encode
 from common.events.models import OutboxEvent
-from common.events.pending import PendingRow, mark_sent, pending_rows
+from common.events.outbox_sql import PendingRow, mark_sent, pending_rows
 from common.events.schemas import event_types
 from common.events.topics import ensure_topics
 
