@@ -98,9 +98,8 @@ def report(args, committed: dict, handled: dict, began: float, published: float,
     print(f"events:                {args.events} ({args.per_tx} per transaction)")
     print(f"recorded (publish):    {args.events / (published - began):8.0f} events/s")
     if args.backlog:
-        print(
-            f"relay start -> handled:{args.events / (last - relay_started):8.0f} events/s (a backlog drained)"
-        )
+        drained = args.events / (last - relay_started)
+        print(f"relay start -> handled:{drained:8.0f} events/s (a backlog drained)")
         return
     print(f"commit -> handled:     {args.events / (last - min(committed.values())):8.0f} events/s end to end")
     print(f"latency median:        {statistics.median(latencies) * 1000:8.1f} ms")

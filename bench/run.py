@@ -85,14 +85,10 @@ def run_bench(*, quick: bool) -> int:
     try:
         say(f"starting the system (`manage_all.py up`, gateway {system.gateway_url}, log {system.log}) ...")
         system.start()
-        say(f"system up; broker {system.env['KAFKA_BOOTSTRAP_SERVERS']}, redis {system.env['REDIS_URL']}")
+        broker, redis = system.env["KAFKA_BOOTSTRAP_SERVERS"], system.env["REDIS_URL"]
+        say(f"system up; broker {broker}, redis {redis}")
         os.environ.setdefault("COMMERCEX_KAFKA_PROFILE", system.env.get("COMMERCEX_KAFKA_PROFILE", "tansu"))
-        report["ceilings"] = ceilings.measure_all(
-            quick=quick,
-            redis_url=system.env["REDIS_URL"],
-            bootstrap=system.env["KAFKA_BOOTSTRAP_SERVERS"],
-            say=say,
-        )
+        report["ceilings"] = ceilings.measure_all(quick=quick, redis_url=redis, bootstrap=broker, say=say)
         results = report["scenarios"]
         run_scenarios(system, plan, results)
         report["idle_cpu_percent_of_a_core"] = system.idle_cpu_percent

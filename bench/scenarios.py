@@ -57,9 +57,9 @@ class Fixture:
 
 def prepare(system: BenchSystem, plan: Plan, say) -> Fixture:
     say("set-up: admin, customers, products ...")
-    system.ensure_admin()
+    system.create_admin(ADMIN_EMAIL, system.admin_password)
     run = uuid.uuid4().hex[:8]
-    with httpx.Client(base_url=system.base_url, timeout=30) as client:
+    with httpx.Client(base_url=system.gateway_url, timeout=30) as client:
         admin = load.login(client, ADMIN_EMAIL, system.admin_password)
         customers = [
             load.register(client, password=system.admin_password, prefix="bench") for _ in range(CUSTOMERS)
@@ -130,7 +130,7 @@ def _x_cache(url: str) -> str:
 
 
 def reads(system: BenchSystem, fixture: Fixture, plan: Plan, say) -> dict:
-    base = system.base_url
+    base = system.gateway_url
     results = {}
     hot_detail = f"{base}/api/products/{fixture.products[0]}/"
     hot_list = f"{base}/api/products/?page_size=20"
@@ -175,7 +175,7 @@ def placement(system: BenchSystem, fixture: Fixture, plan: Plan, say) -> dict:
     say(f"scenario: order placement ({plan.placement_seconds:.0f} s) ...")
     started = system.cpu.start()
     result = loadgen.run_wrk(
-        system.base_url,
+        system.gateway_url,
         seconds=plan.placement_seconds,
         script="orders.lua",
         env={"BENCH_PRODUCTS": str(fixture.files["products"]), "BENCH_TOKENS": str(fixture.files["tokens"])},
@@ -198,9 +198,8 @@ def placement(system: BenchSystem, fixture: Fixture, plan: Plan, say) -> dict:
 def saga_at(system: BenchSystem, fixture: Fixture, *, rate: float, seconds: float, grace: float) -> dict:
     """Offer `rate` orders/s for `seconds`; wait up to `grace` s for each to end; report."""
     started = system.cpu.start()
-    load = loadgen.offer_orders(
-        system.base_url, rate=rate, seconds=seconds, products=fixture.products, tokens=fixture.customer_tokens
-    )
+    flow = {"products": fixture.products, "tokens": fixture.customer_tokens}
+    load = loadgen.offer_orders(system.gateway_url, rate=rate, seconds=seconds, **flow)
     sent_until = time.time()
     outcome = system.django_script(
         "orders", HERE / "orders_probe.py", {"ids": load.accepted_ids, "grace": grace}

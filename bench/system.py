@@ -35,10 +35,6 @@ class BenchSystem(System):
         self.cpu = cpu.CpuMeter(self.child_pids)
         self.idle_cpu_percent: dict[str, float] = {}
 
-    @property
-    def base_url(self) -> str:
-        return self.gateway_url
-
     def start(self, *, fresh: bool = True, timeout: float = 300) -> None:
         super().start(fresh=fresh, timeout=timeout)
         # The scenarios run tools against the broker and Redis `up` found or started.
@@ -52,7 +48,7 @@ class BenchSystem(System):
         if self.process is None or self.process.poll() is not None:
             raise SystemFailed(f"`manage_all.py up` is gone; see {self.log}")
         try:
-            httpx.get(f"{self.base_url}/health", timeout=5).raise_for_status()
+            httpx.get(f"{self.gateway_url}/health", timeout=5).raise_for_status()
         except httpx.HTTPError as error:
             raise SystemFailed(f"the gateway does not answer: {error}") from error
 
@@ -73,6 +69,3 @@ class BenchSystem(System):
                     client.delete(*keys[start : start + 500])
         except Exception as error:  # noqa: BLE001 - cleaning up is best effort
             print(f"bench: could not remove cache keys: {error}", file=sys.stderr)
-
-    def ensure_admin(self) -> None:
-        self.create_admin(ADMIN_EMAIL, self.admin_password)
