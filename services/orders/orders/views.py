@@ -7,7 +7,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from orders import selectors, services
-from orders.serializers import OrderCreateInputSerializer, OrderOutputSerializer, order_output
+from orders.serializers import (
+    OrderCreateInputSerializer,
+    OrderOutputSerializer,
+    order_create_input,
+    order_output,
+)
 
 IDEMPOTENCY_KEY_MAX_LENGTH = 255
 
@@ -91,9 +96,7 @@ class OrderListCreateView(GenericAPIView):
             first = selectors.order_for_idempotency_key(user_id=str(request.user.id), idempotency_key=key)
             if first is not None:
                 return _order_response(first, status_code=status.HTTP_201_CREATED, replayed=True)
-        serializer = OrderCreateInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
+        data = order_create_input(request.data)
         order, created = services.order_place(
             user_id=str(request.user.id),
             user_email=request.user.email,
