@@ -166,6 +166,16 @@ def inbox_retention_hours() -> float:
     return max(env_float("EVENTS_INBOX_RETENTION_HOURS", 168.0), outbox_retention_hours() + 24.0)
 
 
+def doze_after_seconds() -> float:
+    """Idle this long, a consumer of the local broker dozes (0: never); see consumer.Doze."""
+    return env_float("EVENTS_CONSUMER_DOZE_AFTER_SECONDS", 5.0 if profile() == "tansu" else 0.0)
+
+
+def doze_seconds() -> float:
+    """How long a dozing consumer's partitions stay paused between two looks at the broker."""
+    return env_float("EVENTS_CONSUMER_DOZE_SECONDS", 1.0)
+
+
 def idle_poll_seconds() -> float:
     """How long the consumer blocks on the broker when nothing arrives (an idle loop's pace)."""
     return env_float("EVENTS_CONSUMER_POLL_SECONDS", 1.0)

@@ -34,6 +34,56 @@ class Stopped(Exception):
     """The consumer was asked to stop while waiting out an outage; the batch stays uncommitted."""
 
 
+class Doze:
+    """Fetch less while idle: Tansu answers a fetch only when `fetch.wait.max.ms` expires.
+
+    So an idle consumer costs the local broker ~20 fetches a second (most of an idle
+    system's CPU), and a longer wait would add its length to every hop of the saga. After
+    `after` seconds without a message the consumer pauses its partitions and looks again
+    every `pause` seconds (one fetch); the first message wakes it. The first event after
+    a quiet spell waits up to `pause` longer; a busy consumer never dozes. Off (after=0)
+    on Kafka, whose fetches return as soon as data arrives.
+    """
+
+    def __init__(self, *, after: float, pause: float) -> None:
+        self.after, self.pause = after, pause
+        self.last_message = time.monotonic()
+        self.paused: list = []
+        self.wake_at = 0.0
+
+    def woke(self, consumer) -> None:
+        """A message arrived: stay awake (resume whatever is paused)."""
+        self.last_message = time.monotonic()
+        self._resume(consumer)
+
+    def poll_timeout(self, consumer, timeout: float) -> float:
+        """Pause or resume the partitions as the idle time says; return how long to poll."""
+        if not self.after:
+            return timeout
+        now = time.monotonic()
+        if self.paused:
+            if now < self.wake_at:
+                return min(timeout, self.wake_at - now)
+            self._resume(consumer)  # look once: this poll's fetch
+            return timeout
+        if now - self.last_message >= self.after and consumer.assignment():
+            self.paused = consumer.assignment()
+            consumer.pause(self.paused)
+            self.wake_at = now + self.pause
+            return min(timeout, self.pause)
+        return timeout
+
+    def looked(self, consumer) -> None:
+        """A poll found nothing: after a look while dozing, pause again."""
+        if self.after and not self.paused and time.monotonic() - self.last_message >= self.after:
+            self.last_message = time.monotonic() - self.after  # doze again at the next poll
+
+    def _resume(self, consumer) -> None:
+        if self.paused:
+            consumer.resume(self.paused)
+            self.paused = []
+
+
 class EventConsumer:
     """Consume the topics of `handlers` (event type → function) in the consumer group `group`."""
 
@@ -60,6 +110,7 @@ class EventConsumer:
         self.assigned = threading.Event()
         self.consumer: Consumer | None = None
         self._uncommitted: list = []  # the offsets after the last batch, committed on close too
+        self.doze = Doze(after=config.doze_after_seconds(), pause=config.doze_seconds())
         self._next_topic_check = 0.0
 
     # -- lifecycle ---------------------------------------------------------------------------
@@ -135,11 +186,14 @@ class EventConsumer:
         """Consume, apply and commit one batch, then run the effects; return how many messages it had."""
         # Block for the first message only (shorter while effects wait), then take what is
         # already fetched: low latency when idle, batches under load.
-        first = self.consumer.poll(min(timeout, self.effects.interval) if self.effects.effects else timeout)
+        wait = min(timeout, self.effects.interval) if self.effects.effects else timeout
+        first = self.consumer.poll(self.doze.poll_timeout(self.consumer, wait))
         if first is None:
+            self.doze.looked(self.consumer)
             self._check_topics()
             self.effects.run()
             return 0
+        self.doze.woke(self.consumer)
         messages = [first, *self.consumer.consume(num_messages=self.batch_size - 1, timeout=0)]
         records = []
         for message in messages:
