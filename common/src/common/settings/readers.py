@@ -19,6 +19,12 @@ def database_settings(service: str) -> dict:
     if config["ENGINE"].endswith("postgresql"):
         # A dead database must fail a request (and the health check) quickly, not hang it.
         config.setdefault("OPTIONS", {})["connect_timeout"] = env.int("DB_CONNECT_TIMEOUT", default=2)
+        if env.bool("DB_PREPARED_STATEMENTS", default=True):
+            # Parameters bound by the server and statements run 5 times prepared: PostgreSQL
+            # skips parsing and planning the handlers' repeated statements, and psycopg
+            # quoting them. Off (DB_PREPARED_STATEMENTS=false) behind a pooler in transaction
+            # mode that does not track prepared statements.
+            config["OPTIONS"].update({"server_side_binding": True, "prepare_threshold": 5})
     else:
         # SQLite: wait for a concurrent writer instead of failing with "database is locked".
         config.setdefault("OPTIONS", {}).update({"timeout": 20, "transaction_mode": "IMMEDIATE"})
