@@ -31,6 +31,7 @@ from django.utils import timezone
 from common.backoff import backoff_seconds
 from common.bulk import bulk_update
 from common.events import Event, dead_letter, publish_many
+from common.events.effects import claim_due
 from common.observability import metrics, tracing
 from notifications.mailer import SessionUnavailable, SmtpSession, classify, email_for, server_address
 from notifications.models import Notification
@@ -43,21 +44,12 @@ MARK_SENT_EVERY = 10
 
 def _claim(limit: int) -> list[Notification]:
     """Take up to `limit` due notifications for this worker, oldest due first."""
-    now = timezone.now()
-    with transaction.atomic():
-        rows = list(
-            Notification.objects.select_for_update(skip_locked=True)
-            .filter(status=Status.PENDING, next_attempt_at__lte=now)
-            .order_by("next_attempt_at", "created_at")[:limit]
-        )
-        if rows:
-            Notification.objects.filter(id__in=[row.id for row in rows]).update(
-                next_attempt_at=now + timedelta(seconds=settings.NOTIFICATION_CLAIM_SECONDS),
-                attempts=F("attempts") + 1,
-            )
-    for row in rows:
-        row.attempts += 1
-    return rows
+    return claim_due(
+        Notification.objects.filter(status=Status.PENDING),
+        limit=limit,
+        claim_seconds=settings.NOTIFICATION_CLAIM_SECONDS,
+        order_by=("next_attempt_at", "created_at"),
+    )
 
 
 def _cause(notification: Notification, trace_headers: dict) -> Event:

@@ -28,6 +28,7 @@ from django.utils import timezone
 from common.backoff import backoff_seconds
 from common.bulk import bulk_update
 from common.events import Event, publish_many
+from common.events.effects import claim_due
 from common.observability import metrics, tracing
 from payments.models import Payment
 from payments.providers import payment_provider
@@ -39,21 +40,12 @@ Status = Payment.Status
 
 
 def _claim(status: str) -> list[Payment]:
-    now = timezone.now()
-    with transaction.atomic():
-        rows = list(
-            Payment.objects.select_for_update(skip_locked=True)
-            .filter(status=status, parked_at__isnull=True, next_attempt_at__lte=now)
-            .order_by("next_attempt_at")[: settings.PAYMENT_EFFECT_BATCH]
-        )
-        if rows:
-            Payment.objects.filter(id__in=[row.id for row in rows]).update(
-                next_attempt_at=now + timedelta(seconds=settings.PAYMENT_CLAIM_SECONDS),
-                attempts=F("attempts") + 1,
-            )
-    for row in rows:
-        row.attempts += 1
-    return rows
+    return claim_due(
+        Payment.objects.filter(status=status, parked_at__isnull=True),
+        limit=settings.PAYMENT_EFFECT_BATCH,
+        claim_seconds=settings.PAYMENT_CLAIM_SECONDS,
+        order_by=("next_attempt_at",),
+    )
 
 
 def _cause(payment: Payment, trace_headers: dict) -> Event:

@@ -10,9 +10,12 @@ batch never repeats an outside call and a failing one never holds up a batch.
 import logging
 import time
 from collections.abc import Callable
+from datetime import timedelta
 
 from django.conf import settings
-from django.db import close_old_connections
+from django.db import close_old_connections, transaction
+from django.db.models import F, QuerySet
+from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from common.settings.env import env_float
@@ -26,6 +29,29 @@ def service_effects() -> list[Callable[[], int]]:
     """Return the callables named by the EVENT_EFFECTS setting (none when unset)."""
     path = getattr(settings, "EVENT_EFFECTS", "")
     return list(import_string(path)) if path else []
+
+
+def claim_due(intents: QuerySet, *, limit: int, claim_seconds: float, order_by: tuple[str, ...]) -> list:
+    """Take up to `limit` due intents (`next_attempt_at` passed) for this worker, in one short transaction.
+
+    Locked with SKIP LOCKED (two workers never take the same row), their `next_attempt_at`
+    moved `claim_seconds` ahead (a worker dying mid-call leaves them due again once the
+    claim runs out) and their `attempts` counted.
+    """
+    now = timezone.now()
+    with transaction.atomic():
+        rows = list(
+            intents.select_for_update(skip_locked=True)
+            .filter(next_attempt_at__lte=now)
+            .order_by(*order_by)[:limit]
+        )
+        if rows:
+            intents.model.objects.filter(pk__in=[row.pk for row in rows]).update(
+                next_attempt_at=now + timedelta(seconds=claim_seconds), attempts=F("attempts") + 1
+            )
+    for row in rows:
+        row.attempts += 1
+    return rows
 
 
 class EffectRunner:
