@@ -64,8 +64,7 @@ def publish(*, event_type: str, key, data: dict, cause: Event | None = None) -> 
     """
     with hooks.publish_span(event_type):
         row = _row(event_type, key, data, cause)
-        with transaction.atomic():
-            row.save(force_insert=True)
+        insert_rows([row])  # one statement: atomic by itself, no savepoint needed
     return row
 
 

@@ -103,11 +103,14 @@ def _insert_sql(vendor: str, rows: int) -> str:
     columns = ", ".join(quote(field.column) for field in fields)
     one = "(" + ", ".join(["%s"] * len(fields)) + ")"
     values = ", ".join([one] * rows)
-    return f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES {values}"  # noqa: S608  # nosec B608
+    returning = (
+        f" RETURNING {quote(meta.pk.column)}" if connection.features.can_return_rows_from_bulk_insert else ""
+    )
+    return f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES {values}{returning}"  # noqa: S608  # nosec B608
 
 
 def insert_rows(rows: list[OutboxEvent]) -> None:
-    """Insert unsaved outbox rows in one statement (their ids are not read back)."""
+    """Insert unsaved outbox rows in one statement; their ids are set where the database returns them."""
     fields = [OutboxEvent._meta.get_field(name) for name in INSERTED]
     now = timezone.now()
     params = []
@@ -116,6 +119,14 @@ def insert_rows(rows: list[OutboxEvent]) -> None:
         params += [field.get_db_prep_save(getattr(row, field.attname), connection) for field in fields]
     with connection.cursor() as cursor:
         cursor.execute(_insert_sql(connection.vendor, len(rows)), params)
+        ids = (
+            [row_id for (row_id,) in cursor.fetchall()]
+            if connection.features.can_return_rows_from_bulk_insert
+            else []
+        )
+    for row, row_id in zip(rows, ids or [None] * len(rows), strict=True):
+        row.id = row_id
+        row._state.adding, row._state.db = False, connection.alias
 
 
 def mark_sent(row_ids: list[int]) -> None:
