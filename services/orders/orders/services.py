@@ -83,13 +83,13 @@ def _unknown_products_error(lines: list[OrderLine], found: dict) -> exceptions.V
 
 @functools.cache
 def _written_fields(model) -> list:
-    """The columns an INSERT of `model` writes: all but an id the database assigns."""
+    """Return the fields an INSERT of `model` writes: all but an id the database assigns."""
     return [field for field in model._meta.concrete_fields if not field.db_returning]
 
 
 @functools.cache
 def _insert_statement(line_count: int) -> str:
-    """One PostgreSQL statement inserting an order, its `line_count` lines and its first transition.
+    """Return one PostgreSQL statement inserting an order, its `line_count` lines and its first transition.
 
     Columns come from the models; an auto id is left to the database and not returned.
     """
