@@ -6,10 +6,11 @@ import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connections, transaction
 from django.utils import timezone
 from rest_framework import exceptions
 
+from common.bulk import insert_sql
 from common.events import publish, publish_many
 from common.observability import metrics, tracing
 from orders import catalogue
@@ -82,24 +83,19 @@ def _unknown_products_error(lines: list[OrderLine], found: dict) -> exceptions.V
 
 
 @functools.cache
-def _written_fields(model) -> list:
+def _written_fields(model) -> tuple:
     """Return the fields an INSERT of `model` writes: all but an id the database assigns."""
-    return [field for field in model._meta.concrete_fields if not field.db_returning]
+    return tuple(field for field in model._meta.concrete_fields if not field.db_returning)
 
 
-@functools.cache
 def _insert_statement(line_count: int) -> str:
     """Return one PostgreSQL statement inserting an order, its `line_count` lines and its first transition.
 
     Columns come from the models; an auto id is left to the database and not returned.
     """
-    quote = connection.ops.quote_name
 
     def values(model, rows: int) -> str:
-        fields = _written_fields(model)
-        columns = ", ".join(quote(field.column) for field in fields)
-        row = "(" + ", ".join(["%s"] * len(fields)) + ")"
-        return f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES {', '.join([row] * rows)}"  # noqa: S608  # nosec B608
+        return insert_sql(model, _written_fields(model), rows)
 
     return (
         f"WITH new_order AS ({values(Order, 1)}), new_lines AS ({values(OrderItem, line_count)}) "

@@ -17,6 +17,7 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from common.bulk import insert_sql
 from common.events.models import OutboxEvent
 
 COLUMNS = (
@@ -94,31 +95,16 @@ def _row(row_id, event_id, event_type, topic, key, payload, correlation_id, head
 INSERTED = ("event_id", "event_type", "topic", "key", "payload", "correlation_id", "headers", "created_at")
 
 
-@cache
-def _insert_sql(vendor: str, rows: int) -> str:
-    """Build the INSERT of `rows` rows once per vendor and row count."""
-    meta = OutboxEvent._meta
-    quote = connection.ops.quote_name
-    fields = [meta.get_field(name) for name in INSERTED]
-    columns = ", ".join(quote(field.column) for field in fields)
-    one = "(" + ", ".join(["%s"] * len(fields)) + ")"
-    values = ", ".join([one] * rows)
-    returning = (
-        f" RETURNING {quote(meta.pk.column)}" if connection.features.can_return_rows_from_bulk_insert else ""
-    )
-    return f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES {values}{returning}"  # noqa: S608  # nosec B608
-
-
 def insert_rows(rows: list[OutboxEvent]) -> None:
     """Insert unsaved outbox rows in one statement; their ids are set where the database returns them."""
-    fields = [OutboxEvent._meta.get_field(name) for name in INSERTED]
+    fields = tuple(OutboxEvent._meta.get_field(name) for name in INSERTED)
     now = timezone.now()
     params = []
     for row in rows:
         row.created_at = row.created_at or now
         params += [field.get_db_prep_save(getattr(row, field.attname), connection) for field in fields]
     with connection.cursor() as cursor:
-        cursor.execute(_insert_sql(connection.vendor, len(rows)), params)
+        cursor.execute(insert_sql(OutboxEvent, fields, len(rows), returning=True), params)
         ids = (
             [row_id for (row_id,) in cursor.fetchall()]
             if connection.features.can_return_rows_from_bulk_insert
