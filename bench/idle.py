@@ -2,9 +2,10 @@
 
 Usage: .venv/bin/python -m bench.idle [--seconds 30]. Starts `up` through the harness on
 free ports with the embedded defaults (SQLite, local broker; Redis as configured), waits
-until it is healthy and settled, then measures every process of `up`'s tree (itself
-included) over the interval. PSS counts memory shared between processes (gunicorn's
-preloaded workers, the interpreter's pages) once; RSS counts it in every process.
+until it is healthy and settled (75 s: the consumers doze once idle for 60 s), then
+measures every process of `up`'s tree (itself included) over the interval. PSS counts
+memory shared between processes (gunicorn's preloaded workers, the interpreter's pages)
+once; RSS counts it in every process.
 """
 
 import argparse
@@ -56,7 +57,7 @@ def main() -> None:
         system = System(var=Path(folder), env={"RATE_LIMIT": "off"})
         system.start()
         try:
-            time.sleep(10)  # past start-up: migrations, topic creation, group joins
+            time.sleep(75)  # past start-up (migrations, topics, group joins) and the consumers' 60 s to doze
             figures = measure(system.process.pid, args.seconds)
         finally:
             system.stop()
